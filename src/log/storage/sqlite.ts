@@ -1,0 +1,122 @@
+/** LogStorage on embedded SQLite (better-sqlite3): synchronous, one writer, WAL, synchronous=FULL. */
+import type BetterSqlite3 from "better-sqlite3";
+import type { SqliteDatabase } from "../../store/index.js";
+import type { BindOptions } from "./bind.js";
+import { checkBinding } from "./bind.js";
+import {
+  conflict,
+  decodePeaks,
+  encodePeaks,
+  type IntegrationWrite,
+  type LogStorage,
+  type TreeState,
+} from "./storage.js";
+
+interface LogRow {
+  id: number;
+  verifier_key: string;
+  size: number;
+  root: Buffer;
+  peaks: Buffer;
+  checkpoint: string;
+}
+
+export function openSqliteLogStorage(database: SqliteDatabase, options: BindOptions): LogStorage {
+  const { db } = database;
+  const logId = bindLog(db, options);
+
+  const selectState = db.prepare<[number], LogRow>(
+    "SELECT id, verifier_key, size, root, peaks, checkpoint FROM logs WHERE id = ?",
+  );
+  const updateState = db.prepare(
+    "UPDATE logs SET size = ?, root = ?, peaks = ?, checkpoint = ? WHERE id = ? AND size = ?",
+  );
+  const selectIndex = db.prepare<[number, Uint8Array], { idx: number }>(
+    "SELECT idx FROM log_dedup WHERE log_id = ? AND leaf_hash = ?",
+  );
+  const insertDedup = db.prepare("INSERT INTO log_dedup (log_id, leaf_hash, idx) VALUES (?, ?, ?)");
+  const upsertTile = db.prepare(
+    "INSERT INTO log_tiles (log_id, level, idx, data) VALUES (?, ?, ?, ?) ON CONFLICT (log_id, level, idx) DO UPDATE SET data = excluded.data",
+  );
+  const upsertBundle = db.prepare(
+    "INSERT INTO log_bundles (log_id, idx, data) VALUES (?, ?, ?) ON CONFLICT (log_id, idx) DO UPDATE SET data = excluded.data",
+  );
+  const selectTile = db.prepare<[number, number, number], { data: Buffer }>(
+    "SELECT data FROM log_tiles WHERE log_id = ? AND level = ? AND idx = ?",
+  );
+  const selectBundle = db.prepare<[number, number], { data: Buffer }>(
+    "SELECT data FROM log_bundles WHERE log_id = ? AND idx = ?",
+  );
+
+  const integrateTx = db.transaction((w: IntegrationWrite) => {
+    const moved = updateState.run(
+      w.state.size,
+      w.state.root,
+      encodePeaks(w.state.peaks),
+      w.state.checkpoint,
+      logId,
+      w.previousSize,
+    );
+    if (moved.changes !== 1) throw conflict(w.previousSize);
+    for (const d of w.dedup) insertDedup.run(logId, d.leafHash, d.index);
+    for (const t of w.tiles) upsertTile.run(logId, t.level, t.index, t.data);
+    for (const b of w.bundles) upsertBundle.run(logId, b.index, b.data);
+  });
+
+  return {
+    backend: "sqlite",
+    async readState() {
+      const row = selectState.get(logId);
+      return row && stateFromRow(row);
+    },
+    async findIndexes(leafHashes) {
+      const found = new Map<string, number>();
+      for (const h of leafHashes) {
+        const row = selectIndex.get(logId, h);
+        if (row) found.set(Buffer.from(h).toString("hex"), row.idx);
+      }
+      return found;
+    },
+    async integrate(write) {
+      // IMMEDIATE takes the write lock up front, so two writers serialise instead of deadlocking.
+      integrateTx.immediate(write);
+    },
+    async readTile(level, index) {
+      return selectTile.get(logId, level, index)?.data;
+    },
+    async readEntryBundle(index) {
+      return selectBundle.get(logId, index)?.data;
+    },
+  };
+}
+
+function bindLog(db: BetterSqlite3.Database, options: BindOptions): number {
+  const bind = db.transaction(() => {
+    const row = db
+      .prepare<[string], { id: number; verifier_key: string }>(
+        "SELECT id, verifier_key FROM logs WHERE origin = ?",
+      )
+      .get(options.origin);
+    if (row) {
+      checkBinding(options, row.verifier_key);
+      return row.id;
+    }
+    const s = options.initialState();
+    const info = db
+      .prepare(
+        "INSERT INTO logs (origin, verifier_key, size, root, peaks, checkpoint) VALUES (?, ?, ?, ?, ?, ?)",
+      )
+      .run(options.origin, options.verifierKey, s.size, s.root, encodePeaks(s.peaks), s.checkpoint);
+    return Number(info.lastInsertRowid);
+  });
+  return bind.immediate();
+}
+
+function stateFromRow(row: LogRow): TreeState {
+  return {
+    size: row.size,
+    root: new Uint8Array(row.root),
+    peaks: decodePeaks(row.peaks),
+    checkpoint: row.checkpoint,
+  };
+}

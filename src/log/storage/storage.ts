@@ -1,0 +1,66 @@
+/**
+ * The narrow interface between the sequencer and a database: the few operations integration and
+ * the read API need, nothing more (Tessera's lesson). Two implementations, SQLite and PostgreSQL,
+ * pass the same suite (`storage.test.ts`).
+ *
+ * Invariants every implementation keeps:
+ * - `integrate` is one transaction that compares-and-sets the tree size: it writes the new state
+ *   (size, root, right-edge peaks, signed checkpoint), the new entries' dedup rows, and every tile
+ *   and entry bundle the batch touched, or nothing at all. So a signed checkpoint is never visible
+ *   for a tree whose tiles are not, and a log never signs two roots for one size (Decision 2).
+ * - Tiles and bundles are stored whole. A partial one is overwritten as it grows; every narrower
+ *   partial of the same tile is a prefix of the stored bytes.
+ */
+import { CrosscheckError } from "../../errors/index.js";
+
+export interface TreeState {
+  size: number;
+  root: Uint8Array;
+  /** The right edge of the tree (CompactRange peaks), so a restart needs no tile reads. */
+  peaks: Uint8Array[];
+  /** The signed checkpoint note for this size, exactly as served. */
+  checkpoint: string;
+}
+
+export interface IntegrationWrite {
+  /** The size this batch was built on; the write fails with E_LOG_CONFLICT if it moved. */
+  previousSize: number;
+  state: TreeState;
+  /** Identity of each new entry (its leaf hash) and the index it was given. */
+  dedup: { leafHash: Uint8Array; index: number }[];
+  tiles: { level: number; index: number; data: Uint8Array }[];
+  bundles: { index: number; data: Uint8Array }[];
+}
+
+export interface LogStorage {
+  readonly backend: "sqlite" | "postgres";
+  /** The log's state, or undefined before its first integration. */
+  readState(): Promise<TreeState | undefined>;
+  /** Indexes of entries already in the log, by hex leaf hash. */
+  findIndexes(leafHashes: Uint8Array[]): Promise<Map<string, number>>;
+  integrate(write: IntegrationWrite): Promise<void>;
+  /** The stored bytes of a hash tile (full, or the newest partial), if any. */
+  readTile(level: number, index: number): Promise<Uint8Array | undefined>;
+  readEntryBundle(index: number): Promise<Uint8Array | undefined>;
+}
+
+export function conflict(previousSize: number): CrosscheckError {
+  return new CrosscheckError(
+    "E_LOG_CONFLICT",
+    `The log moved past size ${previousSize} under this writer: another process writes to the same log. Run one writer per log.`,
+  );
+}
+
+export function encodePeaks(peaks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(peaks.length * 32);
+  peaks.forEach((p, i) => {
+    out.set(p, i * 32);
+  });
+  return out;
+}
+
+export function decodePeaks(bytes: Uint8Array): Uint8Array[] {
+  const peaks: Uint8Array[] = [];
+  for (let off = 0; off < bytes.length; off += 32) peaks.push(bytes.slice(off, off + 32));
+  return peaks;
+}

@@ -1,0 +1,170 @@
+/**
+ * A transparency log as a service: the sequencer for writes, and the C2SP tlog-tiles reads
+ * (checkpoint, hash tiles, entry bundles) and proofs over what it has published. Reads never see a
+ * tile beyond the published checkpoint, and full tiles, being immutable, are cached.
+ */
+import { type NoteSigner, parseSignerKey } from "../crypto/index.js";
+import { CrosscheckError } from "../errors/index.js";
+import { TILE_WIDTH, tileWidth } from "../merkle/index.js";
+import { type Database, migrate } from "../store/index.js";
+import { proveConsistency, proveInclusion, type TileSource } from "./proofs.js";
+import { type AddResult, emptyTreeState, Sequencer } from "./sequencer.js";
+import { openPostgresLogStorage } from "./storage/postgres.js";
+import { openSqliteLogStorage } from "./storage/sqlite.js";
+import type { LogStorage, TreeState } from "./storage/storage.js";
+
+export interface OpenLogOptions {
+  database: Database;
+  /** The log's private key (C2SP signer key text) or a signer; its name is the log's origin. */
+  signer: NoteSigner | string;
+  maxBatch?: number;
+  /** Full tiles kept in memory for reads and proofs (8 KiB each). */
+  tileCacheSize?: number;
+}
+
+const HASH = 32;
+
+export class TransparencyLog {
+  readonly origin: string;
+  readonly verifierKey: string;
+  readonly storage: LogStorage;
+  private readonly sequencer: Sequencer;
+  private readonly fullTiles: TileCache;
+
+  private constructor(
+    storage: LogStorage,
+    sequencer: Sequencer,
+    verifierKey: string,
+    cacheSize: number,
+  ) {
+    this.storage = storage;
+    this.sequencer = sequencer;
+    this.origin = sequencer.origin;
+    this.verifierKey = verifierKey;
+    this.fullTiles = new TileCache(cacheSize);
+  }
+
+  /** Migrates the database, binds (or creates) the log named by the key, and loads its state. */
+  static async open(options: OpenLogOptions): Promise<TransparencyLog> {
+    const signer =
+      typeof options.signer === "string" ? parseSignerKey(options.signer) : options.signer;
+    const verifierKey = "verifierKey" in signer ? String(signer.verifierKey) : "";
+    if (!verifierKey) {
+      throw new CrosscheckError("E_KEY_MALFORMED", "The log's signer carries no verifier key.");
+    }
+    await migrate(options.database);
+    const bind = { origin: signer.name, verifierKey, initialState: () => emptyTreeState(signer) };
+    const storage =
+      options.database.kind === "sqlite"
+        ? openSqliteLogStorage(options.database, bind)
+        : await openPostgresLogStorage(options.database, bind);
+    const sequencer = await Sequencer.start({ storage, signer, maxBatch: options.maxBatch });
+    return new TransparencyLog(storage, sequencer, verifierKey, options.tileCacheSize ?? 8192);
+  }
+
+  get state(): TreeState {
+    return this.sequencer.state;
+  }
+
+  /** The signed checkpoint note of the newest integrated tree. */
+  checkpoint(): string {
+    return this.sequencer.state.checkpoint;
+  }
+
+  add(entry: Uint8Array): Promise<AddResult> {
+    return this.sequencer.add(entry);
+  }
+
+  /** Hash tile (level, index) at `width` (256 = full), or E_TILE_NOT_FOUND past the tree. */
+  async tile(level: number, index: number, width: number): Promise<Uint8Array> {
+    const size = this.state.size;
+    if (width > tileWidth(size, level, index)) throw notFound("tile", level, index, width, size);
+    if (width === TILE_WIDTH) {
+      const cached = this.fullTiles.get(level, index);
+      if (cached) return cached;
+    }
+    const stored = await this.storage.readTile(level, index);
+    if (!stored || stored.length < width * HASH) {
+      throw new CrosscheckError("E_LOG_CORRUPT", `Tile ${level}/${index} is missing from storage.`);
+    }
+    const data = stored.subarray(0, width * HASH);
+    if (width === TILE_WIDTH) this.fullTiles.set(level, index, data);
+    return data;
+  }
+
+  /** The first `width` entries of entry bundle `index`, encoded as C2SP tlog-tiles says. */
+  async entryBundle(index: number, width: number): Promise<Uint8Array> {
+    const size = this.state.size;
+    if (width > tileWidth(size, 0, index)) throw notFound("entries", 0, index, width, size);
+    const stored = await this.storage.readEntryBundle(index);
+    if (!stored)
+      throw new CrosscheckError("E_LOG_CORRUPT", `Entry bundle ${index} is missing from storage.`);
+    const prefix = prefixOfBundle(stored, width);
+    if (!prefix)
+      throw new CrosscheckError("E_LOG_CORRUPT", `Entry bundle ${index} is truncated in storage.`);
+    return prefix;
+  }
+
+  /** Reads tiles of the published tree, for proofs. */
+  readonly tileSource: TileSource = (level, index, width) => this.tile(level, index, width);
+
+  async inclusionProof(index: number, size = this.state.size): Promise<Uint8Array[]> {
+    this.checkSize(size);
+    return proveInclusion(this.tileSource, index, size);
+  }
+
+  async consistencyProof(size1: number, size2 = this.state.size): Promise<Uint8Array[]> {
+    this.checkSize(size2);
+    return proveConsistency(this.tileSource, size1, size2);
+  }
+
+  async close(): Promise<void> {
+    await this.sequencer.close();
+  }
+
+  private checkSize(size: number): void {
+    if (!Number.isSafeInteger(size) || size < 0 || size > this.state.size) {
+      throw new CrosscheckError(
+        "E_PROOF_RANGE",
+        `The tree size ${size} is past this log's size ${this.state.size}.`,
+      );
+    }
+  }
+}
+
+function notFound(kind: string, level: number, index: number, width: number, size: number) {
+  const what = kind === "entries" ? `entry bundle ${index}` : `tile ${level}/${index}`;
+  return new CrosscheckError(
+    "E_TILE_NOT_FOUND",
+    `The log has no ${what} of width ${width}: its tree has ${size} entries.`,
+  );
+}
+
+/** The bytes of the first `width` entries: records are length-prefixed, so walk the prefixes. */
+function prefixOfBundle(bundle: Uint8Array, width: number): Uint8Array | undefined {
+  let offset = 0;
+  for (let i = 0; i < width; i++) {
+    if (offset + 2 > bundle.length) return undefined;
+    offset += 2 + (((bundle[offset] as number) << 8) | (bundle[offset + 1] as number));
+  }
+  return offset <= bundle.length ? bundle.subarray(0, offset) : undefined;
+}
+
+/** A small LRU of immutable full tiles. */
+class TileCache {
+  private readonly map = new Map<string, Uint8Array>();
+  constructor(private readonly capacity: number) {}
+  get(level: number, index: number): Uint8Array | undefined {
+    const key = `${level}/${index}`;
+    const hit = this.map.get(key);
+    if (hit) {
+      this.map.delete(key);
+      this.map.set(key, hit);
+    }
+    return hit;
+  }
+  set(level: number, index: number, data: Uint8Array): void {
+    this.map.set(`${level}/${index}`, data);
+    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as string);
+  }
+}

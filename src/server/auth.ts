@@ -1,0 +1,49 @@
+/**
+ * Who may write. Decision 4: a server listening beyond loopback refuses to start without a bearer
+ * token for adds; one bound to loopback with no token accepts adds from loopback only. Tokens are
+ * kept as SHA-256 digests and compared in constant time.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { FastifyRequest } from "fastify";
+import { CrosscheckError } from "../errors/index.js";
+
+export function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+function isLoopbackAddress(address: string | undefined): boolean {
+  if (!address) return false;
+  return address === "::1" || address.startsWith("127.") || address.startsWith("::ffff:127.");
+}
+
+const digest = (text: string) => createHash("sha256").update(text, "utf8").digest();
+
+/** A check for `Authorization: Bearer <token>`, or for a loopback peer when there is no token. */
+export function bearerTokenCheck(options: {
+  host: string;
+  token?: string;
+}): (request: FastifyRequest) => void {
+  const expected = options.token ? digest(options.token) : undefined;
+  if (!expected && !isLoopbackHost(options.host)) {
+    throw new CrosscheckError(
+      "E_AUTH_REQUIRED",
+      `Listening on ${options.host} exposes adds beyond this machine; give a bearer token (--token-file) or listen on 127.0.0.1.`,
+    );
+  }
+  return (request) => {
+    if (!expected) {
+      if (isLoopbackAddress(request.socket.remoteAddress)) return;
+      throw unauthorized();
+    }
+    const header = request.headers.authorization ?? "";
+    const match = /^Bearer (\S+)$/.exec(header);
+    if (!match || !timingSafeEqual(digest(match[1] as string), expected)) throw unauthorized();
+  };
+}
+
+function unauthorized(): CrosscheckError {
+  return new CrosscheckError(
+    "E_UNAUTHORIZED",
+    "Adding to this log needs a valid bearer token in the Authorization header.",
+  );
+}

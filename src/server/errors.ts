@@ -1,0 +1,73 @@
+/**
+ * One error shape for the whole HTTP API: `{"error":{"code","message"}}` with a fitting status.
+ * Our own errors carry their code and an actionable sentence; anything unexpected is logged and
+ * answered with a generic 500 that reveals nothing of the internals.
+ */
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { isCrosscheckError } from "../errors/index.js";
+
+const STATUS: Record<string, number> = {
+  E_TILE_PATH: 400,
+  E_ENTRY_EMPTY: 400,
+  E_PROOF_RANGE: 400,
+  E_UNAUTHORIZED: 401,
+  E_TILE_NOT_FOUND: 404,
+  E_NOT_FOUND: 404,
+  E_ENTRY_TOO_LARGE: 413,
+  E_LOG_CLOSED: 503,
+  E_LOG_STORAGE: 503,
+  E_LOG_CONFLICT: 503,
+};
+
+/** Fastify's own errors for bad requests, given our codes and sentences. */
+const FASTIFY: Record<string, [string, string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: [
+    "E_ENTRY_TOO_LARGE",
+    "The body is larger than 65,535 bytes, the most one log entry holds. Log the digest of larger documents.",
+  ],
+  FST_ERR_CTP_EMPTY_JSON_BODY: ["E_BODY_EMPTY", "The request has an empty body."],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [
+    "E_MEDIA_TYPE",
+    "The request's content type is not accepted here.",
+  ],
+};
+
+/** Fastify hands over its own errors and anything a handler threw. */
+type HandlerError = Error & { code?: string; statusCode?: number };
+
+export function errorHandler(error: HandlerError, request: FastifyRequest, reply: FastifyReply) {
+  if (isCrosscheckError(error)) {
+    const status = STATUS[error.code] ?? 400;
+    if (status >= 500) request.log.warn({ code: error.code }, error.message);
+    if (error.code === "E_LOG_CLOSED" || error.code === "E_LOG_STORAGE")
+      reply.header("retry-after", "1");
+    return reply.status(status).send({ error: { code: error.code, message: error.message } });
+  }
+  const known = error.code ? FASTIFY[error.code] : undefined;
+  if (known) {
+    return reply
+      .status(error.statusCode ?? 400)
+      .send({ error: { code: known[0], message: known[1] } });
+  }
+  if (error.statusCode && error.statusCode < 500) {
+    return reply
+      .status(error.statusCode)
+      .send({ error: { code: `E_HTTP_${error.statusCode}`, message: error.message } });
+  }
+  request.log.error({ err: error }, "unexpected error");
+  return reply.status(500).send({
+    error: {
+      code: "E_INTERNAL",
+      message: "The server failed on this request; it has been logged.",
+    },
+  });
+}
+
+export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
+  return reply.status(404).send({
+    error: {
+      code: "E_NOT_FOUND",
+      message: `Nothing is served at ${request.method} ${request.url.split("?")[0]}.`,
+    },
+  });
+}

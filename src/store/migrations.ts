@@ -1,0 +1,120 @@
+/**
+ * Every schema change of the project, in order, for both databases. A migration runs once, inside
+ * a transaction, and is recorded in `schema_migrations`; on PostgreSQL an advisory lock keeps two
+ * processes starting at once from racing. Never edit a migration that has shipped: add one.
+ */
+import type { Database } from "./database.js";
+
+interface Migration {
+  version: number;
+  name: string;
+  sqlite: string;
+  postgres: string;
+}
+
+const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: "transparency logs",
+    // One row per log in `logs` holds the whole integrated state, so integration is a single
+    // compare-and-set on (id, size). Tiles and entry bundles are stored whole: a partial one is
+    // overwritten as it grows, and a shorter partial is always a prefix of the stored bytes.
+    sqlite: `
+      CREATE TABLE logs (
+        id INTEGER PRIMARY KEY,
+        origin TEXT NOT NULL UNIQUE,
+        verifier_key TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        root BLOB NOT NULL,
+        peaks BLOB NOT NULL,
+        checkpoint TEXT NOT NULL
+      );
+      CREATE TABLE log_dedup (
+        log_id INTEGER NOT NULL,
+        leaf_hash BLOB NOT NULL,
+        idx INTEGER NOT NULL,
+        PRIMARY KEY (log_id, leaf_hash)
+      ) WITHOUT ROWID;
+      CREATE TABLE log_tiles (
+        log_id INTEGER NOT NULL,
+        level INTEGER NOT NULL,
+        idx INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (log_id, level, idx)
+      );
+      CREATE TABLE log_bundles (
+        log_id INTEGER NOT NULL,
+        idx INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (log_id, idx)
+      );
+    `,
+    postgres: `
+      CREATE TABLE logs (
+        id BIGSERIAL PRIMARY KEY,
+        origin TEXT NOT NULL UNIQUE,
+        verifier_key TEXT NOT NULL,
+        size BIGINT NOT NULL,
+        root BYTEA NOT NULL,
+        peaks BYTEA NOT NULL,
+        checkpoint TEXT NOT NULL
+      );
+      CREATE TABLE log_dedup (
+        log_id BIGINT NOT NULL,
+        leaf_hash BYTEA NOT NULL,
+        idx BIGINT NOT NULL,
+        PRIMARY KEY (log_id, leaf_hash)
+      );
+      CREATE TABLE log_tiles (
+        log_id BIGINT NOT NULL,
+        level INTEGER NOT NULL,
+        idx BIGINT NOT NULL,
+        data BYTEA NOT NULL,
+        PRIMARY KEY (log_id, level, idx)
+      );
+      CREATE TABLE log_bundles (
+        log_id BIGINT NOT NULL,
+        idx BIGINT NOT NULL,
+        data BYTEA NOT NULL,
+        PRIMARY KEY (log_id, idx)
+      );
+    `,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+
+export async function migrate(database: Database): Promise<void> {
+  if (database.kind === "sqlite") {
+    const { db } = database;
+    db.exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+    );
+    const applyAll = db.transaction(() => {
+      const row = db.prepare("SELECT MAX(version) AS v FROM schema_migrations").get() as {
+        v: number | null;
+      };
+      for (const m of MIGRATIONS) {
+        if (m.version <= (row.v ?? 0)) continue;
+        db.exec(m.sqlite);
+        db.prepare(
+          "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+        ).run(m.version, m.name, new Date().toISOString());
+      }
+    });
+    applyAll.immediate();
+    return;
+  }
+  const { sql } = database;
+  await sql.begin(async (tx) => {
+    // One key for the whole project: migrations of one schema never run twice at once.
+    await tx`SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':crosscheck-migrations'))`;
+    await tx`CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`;
+    const [row] = await tx<{ v: number | null }[]>`SELECT MAX(version) AS v FROM schema_migrations`;
+    for (const m of MIGRATIONS) {
+      if (m.version <= (row?.v ?? 0)) continue;
+      await tx.unsafe(m.postgres);
+      await tx`INSERT INTO schema_migrations (version, name) VALUES (${m.version}, ${m.name})`;
+    }
+  });
+}
