@@ -32,7 +32,15 @@ describe("crosscheck keygen", () => {
 
   it("makes cosignature/v1 witness keys", async () => {
     const out = join(tempDir(), "witness.key");
-    const result = await runCli(["keygen", "--type", "witness", "--name", "witness.example", "--out", out]);
+    const result = await runCli([
+      "keygen",
+      "--type",
+      "witness",
+      "--name",
+      "witness.example",
+      "--out",
+      out,
+    ]);
     expect(result.code).toBe(0);
     expect(parseVerifierKey(result.stdout.trim()).keyType).toBe(0x04);
   });
@@ -51,13 +59,30 @@ describe("crosscheck keygen", () => {
     const dir = tempDir();
     writeFileSync(join(dir, "pass"), "correct horse battery staple\n");
     const out = join(dir, "log.key");
-    const made = await runCli(["keygen", "--name", "enc.example/log", "--out", out, "--passphrase-file", join(dir, "pass")]);
+    const made = await runCli([
+      "keygen",
+      "--name",
+      "enc.example/log",
+      "--out",
+      out,
+      "--passphrase-file",
+      join(dir, "pass"),
+    ]);
     expect(made.code).toBe(0);
     expect(readFileSync(out, "utf8")).not.toContain("PRIVATE+KEY");
     const without = await runCli(["log", "vkey", "--data", dir, "--log-key", out]);
     expect(without.code).toBe(1);
     expect(without.stderr).toContain("E_KEY_PASSPHRASE");
-    const withIt = await runCli(["log", "vkey", "--data", dir, "--log-key", out, "--key-passphrase-file", join(dir, "pass")]);
+    const withIt = await runCli([
+      "log",
+      "vkey",
+      "--data",
+      dir,
+      "--log-key",
+      out,
+      "--key-passphrase-file",
+      join(dir, "pass"),
+    ]);
     expect(withIt.stdout.trim()).toBe(made.stdout.trim());
   });
 });
@@ -91,14 +116,30 @@ describe("key files that are missing, unreadable or malformed", () => {
 
   it("refuses to serve from a shared PostgreSQL without an explicit key", async () => {
     const result = await runCli([
-      "log", "serve", "--data", tempDir(), "--port", "1", "--database", "postgres://postgres@127.0.0.1:5432/test",
+      "log",
+      "serve",
+      "--data",
+      tempDir(),
+      "--port",
+      "1",
+      "--database",
+      "postgres://postgres@127.0.0.1:5432/test",
     ]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("--log-key");
   });
 
   it("refuses to listen beyond loopback without a token", async () => {
-    const result = await runCli(["log", "serve", "--data", tempDir(), "--port", String(await freePort()), "--host", "0.0.0.0"]);
+    const result = await runCli([
+      "log",
+      "serve",
+      "--data",
+      tempDir(),
+      "--port",
+      String(await freePort()),
+      "--host",
+      "0.0.0.0",
+    ]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("E_AUTH_REQUIRED");
   });
@@ -114,7 +155,14 @@ describe("crosscheck log against a served log", () => {
     dir = tempDir();
     const port = await freePort();
     url = `http://127.0.0.1:${port}/log`;
-    server = await startServe(["--data", dir, "--port", String(port), "--origin", "cli.test.example/log"]);
+    server = await startServe([
+      "--data",
+      dir,
+      "--port",
+      String(port),
+      "--origin",
+      "cli.test.example/log",
+    ]);
     expect(server.stderr()).toContain("Created the log key");
     vkey = (await runCli(["log", "vkey", "--data", dir])).stdout.trim();
   });
@@ -132,15 +180,43 @@ describe("crosscheck log against a served log", () => {
     const waited = await runCli(["log", "add", "--wait", "--url", url], "third entry\n");
     expect(parseTlogProof(waited.stdout).index).toBe(2);
 
-    const proof = await runCli(["log", "prove-inclusion", "--index", "0", "--entry", file, "--url", url, "--vkey", vkey]);
+    const proof = await runCli([
+      "log",
+      "prove-inclusion",
+      "--index",
+      "0",
+      "--entry",
+      file,
+      "--url",
+      url,
+      "--vkey",
+      vkey,
+    ]);
     expect(proof.code).toBe(0);
     expect(parseTlogProof(proof.stdout).index).toBe(0);
-    const wrongEntry = await runCli(["log", "prove-inclusion", "--index", "1", "--entry", file, "--url", url]);
+    const wrongEntry = await runCli([
+      "log",
+      "prove-inclusion",
+      "--index",
+      "1",
+      "--entry",
+      file,
+      "--url",
+      url,
+    ]);
     expect(wrongEntry.stderr).toContain("E_ENTRY_MISMATCH");
     const past = await runCli(["log", "prove-inclusion", "--index", "99", "--url", url]);
     expect(past.code).toBe(1);
     expect(past.stderr).toContain("E_PROOF_RANGE");
-    const consistency = await runCli(["log", "prove-consistency", "--old", "1", "--url", url, "--json"]);
+    const consistency = await runCli([
+      "log",
+      "prove-consistency",
+      "--old",
+      "1",
+      "--url",
+      url,
+      "--json",
+    ]);
     expect(JSON.parse(consistency.stdout).new).toBe(3);
   });
 
@@ -164,7 +240,16 @@ describe("crosscheck log against a served log", () => {
 
   it("audits the log and proves consistency with the checkpoint it saved last time", async () => {
     const state = join(dir, "audit.checkpoint");
-    const first = await runCli(["log", "verify", url, "--vkey", vkey, "--state", state, "--entries"]);
+    const first = await runCli([
+      "log",
+      "verify",
+      url,
+      "--vkey",
+      vkey,
+      "--state",
+      state,
+      "--entries",
+    ]);
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/^ok cli\.test\.example\/log size \d+/);
     await runCli(["log", "add", "--url", url], "after the first audit\n");
@@ -205,7 +290,12 @@ describe("a log that misbehaves", () => {
   });
 
   it("gets a clear message when nothing listens", async () => {
-    const result = await runCli(["log", "checkpoint", "--url", `http://127.0.0.1:${await freePort()}/log`]);
+    const result = await runCli([
+      "log",
+      "checkpoint",
+      "--url",
+      `http://127.0.0.1:${await freePort()}/log`,
+    ]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("E_LOG_UNREACHABLE");
   });

@@ -40,8 +40,12 @@ export async function freePort(): Promise<number> {
 }
 
 /** Starts `crosscheck log serve …` and resolves once it listens. */
-export async function startServe(args: string[]): Promise<{ child: ChildProcess; stderr: () => string }> {
-  const child = spawn(process.execPath, [CLI, "log", "serve", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+export async function startServe(
+  args: string[],
+): Promise<{ child: ChildProcess; stderr: () => string }> {
+  const child = spawn(process.execPath, [CLI, "log", "serve", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stderr = "";
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`log serve did not start: ${stderr}`)), 15_000);

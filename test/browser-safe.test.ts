@@ -1,5 +1,11 @@
+/**
+ * The domain code runs in the browser (the Transparency Center verifies in the page): nothing that
+ * a browser-facing index reaches may import a `node:` module or use Node's `Buffer`.
+ */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+
+const BROWSER_FACES = ["crypto", "merkle", "errors"];
 
 /** Every module reachable from `entry` through relative imports. */
 function reachable(entry: URL, seen = new Map<string, string>()): Map<string, string> {
@@ -12,12 +18,13 @@ function reachable(entry: URL, seen = new Map<string, string>()): Map<string, st
   return seen;
 }
 
-describe("the crypto index", () => {
-  it("stays browser-safe: nothing it reaches imports a node: module", () => {
-    const modules = reachable(new URL("./index.ts", import.meta.url));
-    expect([...modules.keys()].some((href) => href.endsWith("/note.ts"))).toBe(true);
+describe("browser-facing components", () => {
+  it.each(BROWSER_FACES)("src/%s/index.ts reaches no node: import and no Buffer", (name) => {
+    const modules = reachable(new URL(`../src/${name}/index.ts`, import.meta.url));
+    expect(modules.size).toBeGreaterThan(0);
     for (const [href, source] of modules) {
       expect(source, href).not.toMatch(/from\s+"node:/);
+      expect(source, href).not.toMatch(/\bBuffer\.(from|alloc|concat|isBuffer)\b/);
     }
   });
 });
