@@ -5,6 +5,13 @@
  */
 export { type Checkpoint, formatCheckpoint, parseCheckpoint } from "./checkpoint.js";
 export { CompactRange, type NodeSink } from "./compact.js";
+export {
+  addCosignatures,
+  cosignatureMessage,
+  cosignatureSigner,
+  cosignatureTime,
+  cosignatureVerifier,
+} from "./cosignature.js";
 export { alignedRangeNodes, type NodeId, nodeCoverage } from "./node-id.js";
 export {
   consistencyNodes,
