@@ -1,4 +1,7 @@
 /** The log's HTTP face: read API, adds, and what bad input gets back. */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateNoteKey, openNote, parseVerifierKey, utf8Encode } from "../src/crypto/index.js";
 import { installNodeCrypto } from "../src/crypto/node.js";
@@ -7,6 +10,7 @@ import { TransparencyLog } from "../src/log/index.js";
 import { leafHash, parseCheckpoint, parseTlogProof, verifyInclusion } from "../src/merkle/index.js";
 import { createServer } from "../src/server/index.js";
 import { backends } from "./support/backends.js";
+import { freePort, startServe, stop } from "./support/cli.js";
 
 installNodeCrypto();
 
@@ -155,6 +159,34 @@ describe("who may add", () => {
     } finally {
       await log.close();
       await db.dispose();
+    }
+  });
+});
+
+describe("batching over HTTP", () => {
+  it("integrates concurrent adds in a few batches, not one each", async () => {
+    // The server runs in its own process, as in production: a client in this process would share
+    // its event loop and trickle requests in one at a time.
+    const dir = mkdtempSync(join(tmpdir(), "crosscheck-batch-"));
+    const port = await freePort();
+    const server = await startServe(["--data", dir, "--port", String(port)]);
+    try {
+      const n = 200;
+      const responses = await Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          fetch(`http://127.0.0.1:${port}/log/add?wait=proof`, {
+            method: "POST",
+            body: `concurrent ${i}`,
+          }).then((r) => r.json() as Promise<{ index: number; proof: string }>),
+        ),
+      );
+      expect(new Set(responses.map((r) => r.index)).size).toBe(n);
+      // Each batch publishes one checkpoint; count the checkpoints the answers came with.
+      const batches = new Set(responses.map((r) => parseTlogProof(r.proof).checkpoint));
+      expect(batches.size).toBeLessThan(n / 4);
+    } finally {
+      await stop(server.child);
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

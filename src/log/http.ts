@@ -27,6 +27,8 @@ const CHECKPOINT = "public, max-age=2";
 export async function logRoutes(app: FastifyInstance, options: LogRoutesOptions): Promise<void> {
   const { log } = options;
 
+  // The body is the entry, whatever its declared type: no JSON or text parsing on the way in.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     "*",
     { parseAs: "buffer", bodyLimit: MAX_ENTRY_SIZE },

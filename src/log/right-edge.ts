@@ -63,6 +63,13 @@ export class EdgeTiles {
     this.changed.add(tile);
   }
 
+  /** The first `width` hashes of tile (level, index) if it is the partial tile at this edge. */
+  read(level: number, index: number, width: number): Uint8Array | undefined {
+    const tile = this.tiles[level];
+    if (!tile || tile.index !== index || tile.width < width) return undefined;
+    return tile.data.subarray(0, width * HASH);
+  }
+
   /** The tiles this batch wrote, whole: full ones for the last time, partial ones as they stand. */
   touched(): { level: number; index: number; data: Uint8Array }[] {
     return [...this.changed].map((t) => ({

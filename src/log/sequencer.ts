@@ -97,6 +97,14 @@ export class Sequencer {
     return this.published;
   }
 
+  /**
+   * The first `width` hashes of a tile at the published right edge, from memory; undefined when
+   * the tile is not there (full, or older), and it must be read from storage.
+   */
+  edgeTile(level: number, index: number, width: number): Uint8Array | undefined {
+    return this.edge.read(level, index, width);
+  }
+
   /** Resolves once the entry is integrated and durable, with its index. */
   add(entry: Uint8Array): Promise<AddResult> {
     if (this.closed) {
@@ -124,6 +132,9 @@ export class Sequencer {
   private async drain(): Promise<void> {
     try {
       while (this.pending.size > 0) {
+        // Let the event loop take in the adds that arrived meanwhile, so they join this batch:
+        // SQLite's synchronous driver would otherwise commit every request on its own.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         const batch: Pending[] = [];
         for (const [key, p] of this.pending) {
           batch.push(p);

@@ -79,10 +79,11 @@ export class TransparencyLog {
   async tile(level: number, index: number, width: number): Promise<Uint8Array> {
     const size = this.state.size;
     if (width > tileWidth(size, level, index)) throw notFound("tile", level, index, width, size);
-    if (width === TILE_WIDTH) {
-      const cached = this.fullTiles.get(level, index);
-      if (cached) return cached;
-    }
+    const cached =
+      width === TILE_WIDTH
+        ? this.fullTiles.get(level, index)
+        : this.sequencer.edgeTile(level, index, width);
+    if (cached) return cached;
     const stored = await this.storage.readTile(level, index);
     if (!stored || stored.length < width * HASH) {
       throw new CrosscheckError("E_LOG_CORRUPT", `Tile ${level}/${index} is missing from storage.`);

@@ -17,6 +17,7 @@ const STATUS: Record<string, number> = {
   E_LOG_CLOSED: 503,
   E_LOG_STORAGE: 503,
   E_LOG_CONFLICT: 503,
+  E_LOG_CORRUPT: 500,
 };
 
 /** Fastify's own errors for bad requests, given our codes and sentences. */

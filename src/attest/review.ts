@@ -1,0 +1,127 @@
+/**
+ * The review predicate (reviewer-signed): one reviewer's verdict on one release, modelled on the
+ * SLSA Verification Summary Attestation v1 (https://slsa.dev/verification_summary/v1): who
+ * verified (`verifier`), when (`timeVerified`), what (the release envelope's digest and the exact
+ * artifact digests judged, which are also the statement's subjects), the result (`verdict`
+ * approve|reject, VSA's verificationResult), the evidence (the findings report's digest) and the
+ * tools (`analyzers`, VSA's verifier.version).
+ *
+ *   verifier      {id: the reviewing organisation, reviewer: the person or service}
+ *   timeVerified  RFC 3339 UTC
+ *   release       {envelopeSha256, channel, version}
+ *   artifacts     [{name, sha256}], non-empty, unique names
+ *   verdict       approve | reject          (one rejection vetoes, Decision 11)
+ *   findings      {reportSha256, count?: {critical, high, medium, low}}
+ *   analyzers     [{name, version}]
+ *   comment       up to 4096 characters
+ */
+import { type Static, Type } from "@sinclair/typebox";
+import type { Envelope, EnvelopeSigner, PublicKey } from "./dsse.js";
+import {
+  Channel,
+  CLOSED,
+  checkSchema,
+  checkTimestamp,
+  checkUniqueNames,
+  Name,
+  Sha256Hex,
+  Text,
+  Timestamp,
+  Version,
+} from "./schema.js";
+import {
+  checkSubjects,
+  makeStatement,
+  type OpenedStatement,
+  openStatement,
+  type Subject,
+  signStatement,
+} from "./statement.js";
+
+export const REVIEW_PREDICATE_TYPE = "https://crosscheck.dev/attestation/review/v1";
+
+const Count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+
+export const ReviewPredicateSchema = Type.Object(
+  {
+    verifier: Type.Object(
+      {
+        id: Name(256, "the reviewing organisation's id, as the trust policy names it"),
+        reviewer: Name(256, "the reviewer's name"),
+      },
+      CLOSED,
+    ),
+    timeVerified: Timestamp,
+    release: Type.Object({ envelopeSha256: Sha256Hex, channel: Channel, version: Version }, CLOSED),
+    artifacts: Type.Array(
+      Type.Object({ name: Name(256, "the artifact's file name"), sha256: Sha256Hex }, CLOSED),
+      { minItems: 1, maxItems: 4096, description: "the artifact digests judged, names unique" },
+    ),
+    verdict: Type.Union([Type.Literal("approve"), Type.Literal("reject")], {
+      description: "approve or reject",
+    }),
+    findings: Type.Object(
+      {
+        reportSha256: Sha256Hex,
+        count: Type.Optional(
+          Type.Object({ critical: Count, high: Count, medium: Count, low: Count }, CLOSED),
+        ),
+      },
+      CLOSED,
+    ),
+    analyzers: Type.Array(Type.Object({ name: Name(256), version: Name(128) }, CLOSED), {
+      maxItems: 64,
+    }),
+    comment: Text(4096, "at most 4096 characters"),
+  },
+  {
+    ...CLOSED,
+    $id: REVIEW_PREDICATE_TYPE,
+    title: "Crosscheck review v1",
+    description:
+      "A reviewer's verdict on the exact artifacts of one release, modelled on the SLSA Verification Summary Attestation v1.",
+  },
+);
+
+export type ReviewPredicate = Static<typeof ReviewPredicateSchema>;
+
+/** The statement subjects of a review: the artifacts it judged. */
+export function reviewSubjects(predicate: ReviewPredicate): Subject[] {
+  return predicate.artifacts.map((a) => ({ name: a.name, digest: { sha256: a.sha256 } }));
+}
+
+/**
+ * Validates a review predicate; with `subjects`, also that they are exactly its artifacts.
+ * Throws `E_PREDICATE_INVALID` (path and reason) or `E_SUBJECT_MISMATCH`.
+ */
+export function parseReviewPredicate(
+  value: unknown,
+  subjects?: readonly Subject[],
+): ReviewPredicate {
+  const what = "review predicate";
+  const predicate = checkSchema(ReviewPredicateSchema, value, what);
+  checkUniqueNames(what, "/artifacts", predicate.artifacts);
+  checkTimestamp(what, "/timeVerified", predicate.timeVerified);
+  if (subjects) checkSubjects("review", subjects, reviewSubjects(predicate));
+  return predicate;
+}
+
+/** Validates the predicate and signs it as an in-toto statement about the judged artifacts. */
+export function signReview(
+  predicate: ReviewPredicate,
+  signer: EnvelopeSigner | readonly EnvelopeSigner[],
+): Envelope {
+  parseReviewPredicate(predicate);
+  return signStatement(
+    makeStatement(reviewSubjects(predicate), REVIEW_PREDICATE_TYPE, predicate),
+    signer,
+  );
+}
+
+/** Opens a review envelope; which keys verified is returned, not judged. */
+export function openReview(
+  envelope: Envelope,
+  keys: readonly PublicKey[],
+): OpenedStatement<ReviewPredicate> {
+  return openStatement(envelope, keys, REVIEW_PREDICATE_TYPE, parseReviewPredicate);
+}

@@ -1,0 +1,7 @@
+export {
+  assembleBundle,
+  type BundleLog,
+  type BundleParts,
+  logBundleParts,
+  proveBundle,
+} from "./bundle.js";

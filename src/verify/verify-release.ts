@@ -1,0 +1,577 @@
+/**
+ * The endpoint's verifier: bundle + artifact + trusted policy + saved state → accept, or one
+ * precise refusal. The checks run in the order below, which is this module's documentation
+ * (DESIGN.md, "Endpoint verification"); each refusal has its own stable code.
+ *
+ *  1. policy      the trust policy is unexpired                         E_POLICY_EXPIRED
+ *  2. release     signed by a vendor key of the expected channel        E_WRONG_CHANNEL, E_RELEASE_UNSIGNED,
+ *                                                                        E_RELEASE_SIGNATURE
+ *  3. audience    everyone, or a policy region this endpoint is in      E_AUDIENCE
+ *  4. artifacts   the artifact's digest is one the release lists        E_ARTIFACT_MISMATCH
+ *  5. reviews     ≥ k distinct organisations approve exactly these      E_REVIEW_REJECTED, E_REVIEW_MISMATCH,
+ *                 digests, no policy reviewer rejects them               E_REVIEWER_REVOKED, E_REVIEW_DUPLICATE,
+ *                                                                        E_UNREVIEWED, E_REVIEW_THRESHOLD
+ *  6. inclusion   every envelope is in the log under the checkpoint     E_UNLOGGED, E_INCLUSION_PROOF
+ *  7. checkpoint  signed by the log, cosigned by a witness quorum       E_CHECKPOINT_SIGNATURE, E_COSIGNATURES
+ *  8. consistency extends the newest checkpoint this endpoint saw       E_CHECKPOINT_ROLLBACK, E_SPLIT_VIEW
+ *  9. head        the vendor's current head names this release, is      E_HEAD_UNSIGNED, E_HEAD_MISMATCH,
+ *                 unexpired and not older than one seen before           E_FREEZE, E_HEAD_REPLAY
+ * 10. version     newer than the installed one                          E_ROLLBACK
+ * 11. freshness   the witnesses vouched for the checkpoint recently     E_CHECKPOINT_STALE
+ *
+ * Pure and synchronous: no I/O, no clock (`now` is given), so it runs the same in the browser.
+ */
+import {
+  type Channel,
+  compareVersions,
+  type Envelope,
+  envelopeLogEntry,
+  type HeadPredicate,
+  openHead,
+  openRelease,
+  openReview,
+  type PublicKey,
+  publicKeyFromVerifierKey,
+  type ReleasePredicate,
+} from "../attest/index.js";
+import {
+  bytesEqual,
+  fromBase64,
+  type NoteVerifier,
+  parseNote,
+  parseVerifierKey,
+  sha256,
+  toHex,
+  utf8Encode,
+} from "../crypto/index.js";
+import { CrosscheckError, isCrosscheckError } from "../errors/index.js";
+import {
+  type Checkpoint,
+  cosignatureTime,
+  cosignatureVerifier,
+  leafHash,
+  parseCheckpoint,
+  rootFromInclusionProof,
+  verifyConsistency,
+} from "../merkle/index.js";
+import {
+  AUDIENCE_EVERYONE,
+  channelPolicy,
+  isRevoked,
+  quorumSatisfied,
+  type TrustedPolicy,
+  vendorKeys,
+} from "../policy/index.js";
+import type { Bundle, LoggedEnvelope } from "./bundle.js";
+import type { EndpointState } from "./state.js";
+
+export interface VerifyReleaseInput {
+  bundle: Bundle;
+  /** The artifact's bytes, or its hex SHA-256 when the caller hashed it (large files). */
+  artifact: Uint8Array | { sha256: string };
+  policy: TrustedPolicy;
+  /** What this endpoint saw before; absent on first use. */
+  state?: EndpointState;
+  /** The channel this endpoint updates; a release of another channel is refused. */
+  channel: Channel;
+  /** The region this endpoint is in, if any (Decision 13). */
+  region?: string;
+  now: Date;
+  /** Consistency proof from the saved checkpoint to the bundle's (Decision 8). */
+  consistencyProof?: Uint8Array[];
+  /** Seconds a cosignature's time may lie ahead of `now` (clock skew). */
+  clockSkew?: number;
+}
+
+export interface VerifiedRelease {
+  release: ReleasePredicate;
+  releaseSha256: string;
+  /** The artifact the caller holds: its name and digest in the release. */
+  artifact: { name: string; sha256: string; size: number };
+  /** Organisations whose approval counted. */
+  approvedBy: string[];
+  checkpoint: Checkpoint;
+  /** POSIX seconds the witness quorum vouched for the checkpoint. */
+  witnessTime: number;
+  /** What the endpoint must save, atomically, once it installs the artifact. */
+  state: EndpointState;
+  /** How consistency with the saved checkpoint was established. */
+  consistency: "first-use" | "same-checkpoint" | "proof" | "witness-quorum";
+}
+
+const refuse = (code: string, message: string) => new CrosscheckError(code, message);
+
+export function verifyRelease(input: VerifyReleaseInput): VerifiedRelease {
+  const { bundle, policy, channel, now } = input;
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  const state = input.state ?? { channels: {} };
+
+  // 1. The policy must still be in force.
+  if (Date.parse(policy.document.expires) <= now.getTime()) {
+    throw refuse(
+      "E_POLICY_EXPIRED",
+      `The trust policy (version ${policy.document.version}) expired at ${policy.document.expires}; fetch a newer signed policy.`,
+    );
+  }
+
+  // 2. The release, signed by a vendor key of the expected channel.
+  const release = openSigned("release", () =>
+    openRelease(bundle.release.envelope, allVendorKeys(policy)),
+  );
+  const predicate = release.predicate;
+  if (predicate.channel !== channel) {
+    throw refuse(
+      "E_WRONG_CHANNEL",
+      `The bundle holds a ${predicate.channel} release, but this endpoint updates ${channel}.`,
+    );
+  }
+  const settings = channelPolicy(policy, channel);
+  const channelKeys = keyIds(vendorKeys(policy, channel));
+  if (bundle.release.envelope.signatures.length === 0) {
+    throw refuse("E_RELEASE_UNSIGNED", "The release carries no signature.");
+  }
+  if (!release.verifiedKeyids.some((id) => channelKeys.has(id))) {
+    throw refuse(
+      "E_RELEASE_SIGNATURE",
+      `The release is not signed by any vendor key the policy trusts for ${channel}.`,
+    );
+  }
+
+  // 3. The audience: everyone, or a region of the policy that this endpoint is in.
+  checkAudience(predicate, policy, input.region);
+
+  // 4. The artifact is one the release lists.
+  const artifactSha256 =
+    input.artifact instanceof Uint8Array ? toHex(sha256(input.artifact)) : input.artifact.sha256;
+  const artifact = predicate.artifacts.find((a) => a.sha256 === artifactSha256);
+  if (!artifact) {
+    throw refuse(
+      "E_ARTIFACT_MISMATCH",
+      `The artifact (sha256 ${artifactSha256.slice(0, 16)}…) is not one this release lists; it is not the reviewed file.`,
+    );
+  }
+
+  // 5. Reviews: k distinct organisations approve exactly these digests; one rejection vetoes.
+  const approvedBy = checkReviews(
+    bundle,
+    policy,
+    channel,
+    release.envelopeSha256,
+    predicate,
+    settings.reviewThreshold,
+  );
+
+  // 6. Every envelope is in the log under the bundle's checkpoint.
+  const checkpointNote = parseNote(bundle.checkpoint);
+  const checkpoint = parseCheckpointBody(checkpointNote.text);
+  for (const [what, logged] of loggedEnvelopes(bundle)) checkInclusion(what, logged, checkpoint);
+
+  // 7. The checkpoint is signed by the log and cosigned by a witness quorum.
+  const witnessTime = checkCheckpointSignatures(
+    checkpointNote,
+    checkpoint,
+    policy,
+    nowSeconds,
+    input.clockSkew ?? 300,
+  );
+
+  // 8. It extends the newest checkpoint this endpoint saw.
+  const consistency = checkConsistency(checkpoint, state, input.consistencyProof);
+
+  // 9. The channel head names this release, is unexpired, and is not older than the last seen.
+  const head = checkHead(
+    bundle,
+    policy,
+    channel,
+    release.envelopeSha256,
+    predicate,
+    settings.headExpiry,
+    now,
+    state,
+  );
+
+  // 10. No rollback: the version is newer than the installed one.
+  const installed = state.channels[channel];
+  if (installed) {
+    const order = compareVersions(predicate.version, installed.version);
+    if (order < 0 || (order === 0 && installed.releaseSha256 !== release.envelopeSha256)) {
+      throw refuse(
+        "E_ROLLBACK",
+        `The release is version ${predicate.version}, but version ${installed.version} is installed; refusing to go back.`,
+      );
+    }
+  }
+
+  // 11. Freshness: the witnesses vouched for this checkpoint recently, and time never goes back.
+  if (witnessTime < nowSeconds - policy.document.log.maxCheckpointAge) {
+    throw refuse(
+      "E_CHECKPOINT_STALE",
+      `The checkpoint was last vouched for by the witnesses at ${new Date(witnessTime * 1000).toISOString()}, longer ago than the policy's ${policy.document.log.maxCheckpointAge} s.`,
+    );
+  }
+  if (state.witnessTime !== undefined && witnessTime < state.witnessTime) {
+    throw refuse(
+      "E_CHECKPOINT_STALE",
+      "The witnesses vouched for this checkpoint earlier than for one this endpoint already accepted.",
+    );
+  }
+
+  return {
+    release: predicate,
+    releaseSha256: release.envelopeSha256,
+    artifact: { name: artifact.name, sha256: artifact.sha256, size: artifact.size },
+    approvedBy,
+    checkpoint,
+    witnessTime,
+    consistency,
+    state: {
+      checkpoint: newerCheckpoint(bundle.checkpoint, checkpoint, state),
+      witnessTime: Math.max(witnessTime, state.witnessTime ?? 0),
+      channels: {
+        ...state.channels,
+        [channel]: {
+          version: predicate.version,
+          releaseSha256: release.envelopeSha256,
+          headIssued: head.issued,
+        },
+      },
+    },
+  };
+}
+
+/** Opens a signed statement, turning shape errors into a refusal that names what was wrong. */
+function openSigned<T>(what: string, open: () => T): T {
+  try {
+    return open();
+  } catch (err) {
+    if (isCrosscheckError(err) && err.code !== "E_AUDIENCE") {
+      throw refuse(
+        "E_STATEMENT_INVALID",
+        `The ${what} envelope does not hold a valid ${what} statement: ${err.message}`,
+      );
+    }
+    throw err;
+  }
+}
+
+function allVendorKeys(policy: TrustedPolicy): PublicKey[] {
+  const keys: PublicKey[] = [];
+  for (const settings of Object.values(policy.document.channels)) {
+    for (const vkey of settings?.vendorKeys ?? []) keys.push(publicKeyFromVerifierKey(vkey));
+  }
+  return keys;
+}
+
+function keyIds(keys: readonly PublicKey[]): Set<string> {
+  return new Set(keys.map((k) => k.keyid));
+}
+
+function checkAudience(
+  release: ReleasePredicate,
+  policy: TrustedPolicy,
+  region: string | undefined,
+) {
+  const audience: unknown = release.audience;
+  if (audience === AUDIENCE_EVERYONE) return;
+  const named =
+    typeof audience === "object" && audience !== null && "region" in audience
+      ? String((audience as { region: unknown }).region)
+      : undefined;
+  if (!named || !policy.document.regions.includes(named)) {
+    throw refuse(
+      "E_AUDIENCE",
+      "The release is addressed to an audience the policy does not declare; releases go to everyone or to a policy region, never to one customer.",
+    );
+  }
+  if (region !== named) {
+    throw refuse(
+      "E_AUDIENCE",
+      `The release is addressed to region ${named}, and this endpoint is ${region ? `in ${region}` : "not in a region"}.`,
+    );
+  }
+}
+
+function checkReviews(
+  bundle: Bundle,
+  policy: TrustedPolicy,
+  channel: Channel,
+  releaseSha256: string,
+  release: ReleasePredicate,
+  threshold: number,
+): string[] {
+  // Every reviewer the policy names for this channel, revoked or not: a revoked key is reported
+  // as such rather than as a stranger.
+  const reviewers = policy.document.reviewers
+    .filter((r) => !r.channels || r.channels.includes(channel))
+    .map((r) => ({
+      key: publicKeyFromVerifierKey(r.key),
+      organization: r.organization,
+      revoked: isRevoked(policy, r.key),
+    }));
+  const keys = reviewers.map((r) => r.key);
+  const judged = new Map(release.artifacts.map((a) => [a.name, a.sha256]));
+
+  const approvals = new Map<string, string>(); // organisation → keyid
+  let mismatched = 0;
+  let revoked = 0;
+  let duplicate = 0;
+  for (const logged of bundle.reviews) {
+    const review = openSigned("review", () => openReview(logged.envelope, keys));
+    const signer = reviewers.find((r) => review.verifiedKeyids.includes(r.key.keyid));
+    if (!signer) continue; // signed by no policy reviewer: it counts for nothing
+    if (signer.revoked) {
+      revoked++;
+      continue;
+    }
+    const p = review.predicate;
+    const sameRelease =
+      p.release.envelopeSha256 === releaseSha256 &&
+      p.artifacts.length === judged.size &&
+      p.artifacts.every((a) => judged.get(a.name) === a.sha256);
+    if (!sameRelease) {
+      mismatched++;
+      continue;
+    }
+    if (p.verdict === "reject") {
+      throw refuse(
+        "E_REVIEW_REJECTED",
+        `Reviewer ${signer.organization} rejected this release; a rejected release is never installed.`,
+      );
+    }
+    if (approvals.has(signer.organization)) {
+      duplicate++;
+      continue;
+    }
+    approvals.set(signer.organization, signer.key.keyid);
+  }
+  if (approvals.size >= threshold) return [...approvals.keys()];
+
+  const have = `${approvals.size} of the ${threshold} organisations the policy requires`;
+  if (mismatched > 0) {
+    throw refuse(
+      "E_REVIEW_MISMATCH",
+      `${mismatched} review(s) judge other digests or another release; only ${have} approve these.`,
+    );
+  }
+  if (revoked > 0) {
+    throw refuse(
+      "E_REVIEWER_REVOKED",
+      `${revoked} review(s) are signed by revoked reviewer keys; only ${have} approve.`,
+    );
+  }
+  if (duplicate > 0) {
+    throw refuse(
+      "E_REVIEW_DUPLICATE",
+      `Several reviews come from one organisation, which counts once; only ${have} approve.`,
+    );
+  }
+  if (bundle.reviews.length === 0) {
+    throw refuse(
+      "E_UNREVIEWED",
+      "The release has no reviews; it needs independent approval before installation.",
+    );
+  }
+  throw refuse("E_REVIEW_THRESHOLD", `Only ${have} approve this release.`);
+}
+
+function* loggedEnvelopes(bundle: Bundle): Generator<[string, LoggedEnvelope]> {
+  yield ["release", bundle.release];
+  yield ["head", bundle.head];
+  for (const [i, review] of bundle.reviews.entries()) yield [`review ${i + 1}`, review];
+}
+
+function parseCheckpointBody(text: string): Checkpoint {
+  try {
+    return parseCheckpoint(text);
+  } catch (err) {
+    throw refuse(
+      "E_CHECKPOINT_MALFORMED",
+      `The bundle's checkpoint is malformed: ${(err as Error).message}`,
+    );
+  }
+}
+
+function checkInclusion(what: string, logged: LoggedEnvelope, checkpoint: Checkpoint): void {
+  if (logged.index >= checkpoint.size) {
+    throw refuse(
+      "E_UNLOGGED",
+      `The ${what} claims log index ${logged.index}, past the checkpoint's ${checkpoint.size} entries: it is not in the log.`,
+    );
+  }
+  const leaf = leafHash(envelopeLogEntry(logged.envelope));
+  let root: Uint8Array;
+  try {
+    root = rootFromInclusionProof(
+      leaf,
+      logged.index,
+      checkpoint.size,
+      logged.proof.map(fromBase64),
+    );
+  } catch {
+    root = new Uint8Array(0);
+  }
+  if (!bytesEqual(root, checkpoint.root)) {
+    throw refuse(
+      "E_INCLUSION_PROOF",
+      `The ${what}'s inclusion proof does not lead to the checkpoint's root: it is not in the log at index ${logged.index} under this checkpoint.`,
+    );
+  }
+}
+
+/** Returns the freshness time: the w-th newest valid policy cosignature (Decision 5). */
+function checkCheckpointSignatures(
+  note: ReturnType<typeof parseNote>,
+  checkpoint: Checkpoint,
+  policy: TrustedPolicy,
+  nowSeconds: number,
+  clockSkew: number,
+): number {
+  const body = utf8Encode(note.text);
+  const logPolicy = policy.parsedLog.logs[0];
+  const logKey = logPolicy ? parseVerifierKey(logPolicy.key) : undefined;
+  if (
+    !logKey ||
+    checkpoint.origin !== logKey.name ||
+    !note.signatures.some((s) => matches(s, logKey) && logKey.verify(body, s.signature))
+  ) {
+    throw refuse(
+      "E_CHECKPOINT_SIGNATURE",
+      "The checkpoint is not signed by the log the policy names.",
+    );
+  }
+  const times = new Map<string, number>(); // witness name → time
+  for (const witness of policy.parsedLog.witnesses) {
+    if (isRevoked(policy, witness.key)) continue;
+    const verifier = cosignatureVerifier(witness.key);
+    for (const s of note.signatures) {
+      if (!matches(s, verifier) || !verifier.verify(body, s.signature)) continue;
+      const time = cosignatureTime(s.signature) as number;
+      if (time > nowSeconds + clockSkew) continue; // from the future: not evidence of anything
+      times.set(witness.name, Math.max(times.get(witness.name) ?? 0, time));
+    }
+  }
+  if (!quorumSatisfied(policy.parsedLog, new Set(times.keys()))) {
+    throw refuse(
+      "E_COSIGNATURES",
+      `The checkpoint is cosigned by ${times.size} of the policy's witnesses (${[...times.keys()].join(", ") || "none"}), which does not meet its quorum.`,
+    );
+  }
+  return quorumTime(policy, times);
+}
+
+function matches(s: { name: string; keyHash: number }, v: NoteVerifier): boolean {
+  return s.name === v.name && s.keyHash === v.keyHash;
+}
+
+/**
+ * The newest time at which the quorum was met: drop the newest cosignatures one at a time while
+ * the rest still meet the quorum; the last dropped time is when the quorum last held as a whole.
+ */
+function quorumTime(policy: TrustedPolicy, times: Map<string, number>): number {
+  if (policy.parsedLog.quorum === "none" || times.size === 0) return Math.max(0, ...times.values());
+  const byAge = [...times.entries()].sort((a, b) => a[1] - b[1]); // oldest first
+  const names = new Set(times.keys());
+  let time = byAge[0]?.[1] ?? 0;
+  for (const [name, t] of byAge) {
+    names.delete(name);
+    time = t;
+    if (!quorumSatisfied(policy.parsedLog, names)) break;
+  }
+  return time;
+}
+
+function checkConsistency(
+  checkpoint: Checkpoint,
+  state: EndpointState,
+  proof: Uint8Array[] | undefined,
+): VerifiedRelease["consistency"] {
+  if (!state.checkpoint) return "first-use";
+  const saved = parseCheckpoint(parseNote(state.checkpoint).text);
+  if (saved.origin !== checkpoint.origin) return "first-use"; // another log: nothing to compare
+  if (checkpoint.size < saved.size) {
+    throw refuse(
+      "E_CHECKPOINT_ROLLBACK",
+      `The bundle's checkpoint (size ${checkpoint.size}) is older than one this endpoint already saw (size ${saved.size}); fetch a fresh bundle.`,
+    );
+  }
+  if (checkpoint.size === saved.size) {
+    if (!bytesEqual(checkpoint.root, saved.root)) throw splitView(saved, checkpoint);
+    return "same-checkpoint";
+  }
+  if (!proof) return "witness-quorum";
+  try {
+    verifyConsistency(saved.size, checkpoint.size, proof, saved.root, checkpoint.root);
+  } catch {
+    throw splitView(saved, checkpoint);
+  }
+  return "proof";
+}
+
+function splitView(saved: Checkpoint, checkpoint: Checkpoint): CrosscheckError {
+  return refuse(
+    "E_SPLIT_VIEW",
+    `The log shows this endpoint a tree (size ${checkpoint.size}) that does not extend the one it saw before (size ${saved.size}): a split view. Keep both checkpoints as evidence.`,
+  );
+}
+
+function checkHead(
+  bundle: Bundle,
+  policy: TrustedPolicy,
+  channel: Channel,
+  releaseSha256: string,
+  release: ReleasePredicate,
+  headExpiry: number,
+  now: Date,
+  state: EndpointState,
+): HeadPredicate {
+  const head = openSigned("head", () =>
+    openHead(bundle.head.envelope, vendorKeys(policy, channel)),
+  );
+  if (head.verifiedKeyids.length === 0) {
+    throw refuse(
+      "E_HEAD_UNSIGNED",
+      `The channel head is not signed by a vendor key the policy trusts for ${channel}.`,
+    );
+  }
+  const p = head.predicate;
+  if (
+    p.channel !== channel ||
+    p.release.envelopeSha256 !== releaseSha256 ||
+    p.version !== release.version
+  ) {
+    throw refuse(
+      "E_HEAD_MISMATCH",
+      `The channel head names ${p.channel} version ${p.version}, not this release (version ${release.version}): the vendor's current release is another one.`,
+    );
+  }
+  const issued = Date.parse(p.issued);
+  const expires = Date.parse(p.expires);
+  if (expires - issued > headExpiry * 1000) {
+    throw refuse(
+      "E_HEAD_MISMATCH",
+      `The channel head is valid for longer than the policy's ${headExpiry} s.`,
+    );
+  }
+  if (expires <= now.getTime()) {
+    throw refuse(
+      "E_FREEZE",
+      `The channel head expired at ${p.expires}: this may be an old release replayed to keep the endpoint from updating. Fetch a fresh bundle.`,
+    );
+  }
+  const seen = state.channels[channel];
+  if (seen && Date.parse(seen.headIssued) > issued) {
+    throw refuse(
+      "E_HEAD_REPLAY",
+      `The channel head was issued at ${p.issued}, before the head this endpoint already accepted (${seen.headIssued}).`,
+    );
+  }
+  return p;
+}
+
+function newerCheckpoint(note: string, checkpoint: Checkpoint, state: EndpointState): string {
+  if (!state.checkpoint) return note;
+  const saved = parseCheckpoint(parseNote(state.checkpoint).text);
+  return saved.origin === checkpoint.origin && saved.size > checkpoint.size
+    ? state.checkpoint
+    : note;
+}
