@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 
-const BROWSER_FACES = ["crypto", "merkle", "errors"];
+const BROWSER_FACES = ["crypto", "merkle", "errors", "verify", "attest", "policy"];
 
 /** Every module reachable from `entry` through relative imports. */
 function reachable(entry: URL, seen = new Map<string, string>()): Map<string, string> {

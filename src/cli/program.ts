@@ -5,6 +5,7 @@ import { logCommand } from "./commands/log.js";
 import { policyCommand } from "./commands/policy.js";
 import { releaseCommand, reviewCommand } from "./commands/release.js";
 import { verifyCommand } from "./commands/verify.js";
+import { witnessCommand } from "./commands/witness.js";
 
 export function buildProgram(): Command {
   return (
@@ -21,5 +22,6 @@ export function buildProgram(): Command {
       .addCommand(reviewCommand())
       .addCommand(bundleCommand())
       .addCommand(verifyCommand())
+      .addCommand(witnessCommand())
   );
 }

@@ -2,6 +2,7 @@ export { type AuditOptions, type AuditReport, auditLog, openCheckpoint } from ".
 export { type AddResponse, LogClient, type LogClientOptions } from "./client.js";
 export { type LogRoutesOptions, logRoutes } from "./http.js";
 export {
+  prefixRoot,
   proveConsistency,
   proveInclusion,
   readLeafHash,

@@ -5,8 +5,10 @@
  */
 import {
   consistencyNodes,
+  EMPTY_ROOT,
   inclusionNodes,
   type NodeId,
+  nodeHash,
   rehash,
   tileForNode,
   tileNodeHash,
@@ -64,4 +66,29 @@ export async function readLeafHash(
 ): Promise<Uint8Array> {
   const [hash] = await readNodeHashes([{ level: 0, index }], size, source);
   return hash as Uint8Array;
+}
+
+/**
+ * The root of the first `size1` leaves as the tiles of the tree of `size2` hold them: the peaks of
+ * [0, size1), folded right to left. Compared with a checkpoint of size `size1`, it shows whether
+ * the larger tree really extends that checkpoint (split-view evidence needs exactly this).
+ */
+export async function prefixRoot(
+  source: TileSource,
+  size1: number,
+  size2: number,
+): Promise<Uint8Array> {
+  if (size1 === 0) return EMPTY_ROOT;
+  const peaks: NodeId[] = [];
+  for (let level = 52, start = 0; level >= 0; level--) {
+    const width = 2 ** level;
+    if (start + width <= size1) {
+      peaks.push({ level, index: start / width });
+      start += width;
+    }
+  }
+  const hashes = await readNodeHashes(peaks, size2, source);
+  let root = hashes[hashes.length - 1] as Uint8Array;
+  for (let i = hashes.length - 2; i >= 0; i--) root = nodeHash(hashes[i] as Uint8Array, root);
+  return root;
 }

@@ -67,6 +67,7 @@ export class Sequencer {
   private edge: EdgeTiles;
   private bundles: EntryBundles;
   private pending = new Map<string, Pending>();
+  private readonly listeners = new Set<(state: TreeState) => void>();
   private running: Promise<void> | undefined;
   private stale = false;
   private closed = false;
@@ -103,6 +104,12 @@ export class Sequencer {
    */
   edgeTile(level: number, index: number, width: number): Uint8Array | undefined {
     return this.edge.read(level, index, width);
+  }
+
+  /** Calls `listener` with every newly published state (e.g. to ask witnesses to cosign it). */
+  subscribe(listener: (state: TreeState) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Resolves once the entry is integrated and durable, with its index. */
@@ -223,6 +230,7 @@ export class Sequencer {
       this.published = state;
       this.edge = edge.settled();
       this.bundles = bundles.settled();
+      for (const listener of this.listeners) listener(state);
     }
     batch.forEach((p, i) => {
       const r = indexes[i] as { index: number; duplicate: boolean };

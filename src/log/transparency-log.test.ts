@@ -208,3 +208,26 @@ for (const backend of backends) {
     });
   });
 }
+
+describe("prefixRoot", () => {
+  it("reads the root of every prefix of a tree from its tiles", async () => {
+    const { openSqlite } = await import("../store/index.js");
+    const log = await TransparencyLog.open({
+      database: openSqlite(":memory:"),
+      signer: generateNoteKey("prefix.test.example/log").signerKey,
+    });
+    const leaves: Uint8Array[] = [];
+    for (let i = 0; i < 600; i++) {
+      await log.add(entry(i));
+      leaves.push(leafHash(entry(i)));
+    }
+    const { prefixRoot } = await import("./proofs.js");
+    for (const m of [0, 1, 2, 3, 255, 256, 257, 511, 512, 599, 600]) {
+      const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+      expect(hex(await prefixRoot(log.tileSource, m, 600)), `prefix ${m}`).toBe(
+        hex(rootOf(leaves.slice(0, m))),
+      );
+    }
+    await log.close();
+  });
+});

@@ -5,7 +5,7 @@
  */
 import { type NoteSigner, parseSignerKey } from "../crypto/index.js";
 import { CrosscheckError } from "../errors/index.js";
-import { TILE_WIDTH, tileWidth } from "../merkle/index.js";
+import { parseCheckpoint, TILE_WIDTH, tileWidth } from "../merkle/index.js";
 import { type Database, migrate } from "../store/index.js";
 import { proveConsistency, proveInclusion, type TileSource } from "./proofs.js";
 import { type AddResult, emptyTreeState, Sequencer } from "./sequencer.js";
@@ -20,6 +20,11 @@ export interface OpenLogOptions {
   maxBatch?: number;
   /** Full tiles kept in memory for reads and proofs (8 KiB each). */
   tileCacheSize?: number;
+  /**
+   * Serve only checkpoints a witness quorum cosigned (fail closed): `/checkpoint` is the newest
+   * one handed to `publishCosigned`, and nothing before the first.
+   */
+  witnessed?: boolean;
 }
 
 const HASH = 32;
@@ -30,13 +35,19 @@ export class TransparencyLog {
   readonly storage: LogStorage;
   private readonly sequencer: Sequencer;
   private readonly fullTiles: TileCache;
+  private readonly witnessed: boolean;
+  private cosigned: { size: number; note: string } | undefined;
 
   private constructor(
     storage: LogStorage,
     sequencer: Sequencer,
     verifierKey: string,
     cacheSize: number,
+    witnessed: boolean,
+    cosigned: string | undefined,
   ) {
+    this.witnessed = witnessed;
+    this.cosigned = cosigned === undefined ? undefined : { size: sizeOf(cosigned), note: cosigned };
     this.storage = storage;
     this.sequencer = sequencer;
     this.origin = sequencer.origin;
@@ -59,16 +70,51 @@ export class TransparencyLog {
         ? openSqliteLogStorage(options.database, bind)
         : await openPostgresLogStorage(options.database, bind);
     const sequencer = await Sequencer.start({ storage, signer, maxBatch: options.maxBatch });
-    return new TransparencyLog(storage, sequencer, verifierKey, options.tileCacheSize ?? 8192);
+    return new TransparencyLog(
+      storage,
+      sequencer,
+      verifierKey,
+      options.tileCacheSize ?? 8192,
+      options.witnessed ?? false,
+      await storage.readCosigned(),
+    );
   }
 
   get state(): TreeState {
     return this.sequencer.state;
   }
 
-  /** The signed checkpoint note of the newest integrated tree. */
+  /**
+   * The checkpoint to serve: the newest cosigned one when the log is witnessed (E_NOT_WITNESSED
+   * before its quorum first cosigned one), else the newest signed one.
+   */
   checkpoint(): string {
+    if (!this.witnessed) return this.sequencer.state.checkpoint;
+    if (!this.cosigned) {
+      throw new CrosscheckError(
+        "E_NOT_WITNESSED",
+        "The log has no checkpoint cosigned by its witness quorum yet; retry shortly.",
+      );
+    }
+    return this.cosigned.note;
+  }
+
+  /** The newest signed checkpoint, witnessed or not: what witnesses are asked to cosign. */
+  latestCheckpoint(): string {
     return this.sequencer.state.checkpoint;
+  }
+
+  /** Records a checkpoint its witness quorum cosigned; an older one than the current is ignored. */
+  async publishCosigned(note: string): Promise<void> {
+    const size = sizeOf(note);
+    if (this.cosigned && this.cosigned.size > size) return;
+    await this.storage.writeCosigned(size, note);
+    if (!this.cosigned || this.cosigned.size <= size) this.cosigned = { size, note };
+  }
+
+  /** Calls `listener` with every newly published tree state. */
+  subscribe(listener: (state: TreeState) => void): () => void {
+    return this.sequencer.subscribe(listener);
   }
 
   add(entry: Uint8Array): Promise<AddResult> {
@@ -168,4 +214,8 @@ class TileCache {
     this.map.set(`${level}/${index}`, data);
     if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as string);
   }
+}
+
+function sizeOf(note: string): number {
+  return parseCheckpoint(note.slice(0, note.indexOf("\n\n") + 1)).size;
 }

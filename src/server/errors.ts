@@ -18,6 +18,7 @@ const STATUS: Record<string, number> = {
   E_LOG_STORAGE: 503,
   E_LOG_CONFLICT: 503,
   E_LOG_CORRUPT: 500,
+  E_NOT_WITNESSED: 503,
 };
 
 /** Fastify's own errors for bad requests, given our codes and sentences. */
@@ -40,8 +41,7 @@ export function errorHandler(error: HandlerError, request: FastifyRequest, reply
   if (isCrosscheckError(error)) {
     const status = STATUS[error.code] ?? 400;
     if (status >= 500) request.log.warn({ code: error.code }, error.message);
-    if (error.code === "E_LOG_CLOSED" || error.code === "E_LOG_STORAGE")
-      reply.header("retry-after", "1");
+    if (status === 503) reply.header("retry-after", "1");
     return reply.status(status).send({ error: { code: error.code, message: error.message } });
   }
   const known = error.code ? FASTIFY[error.code] : undefined;

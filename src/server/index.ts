@@ -4,6 +4,7 @@
  */
 import Fastify, { type FastifyInstance } from "fastify";
 import { logRoutes, type TransparencyLog } from "../log/index.js";
+import { type Witness, witnessRoutes } from "../witness/index.js";
 import { bearerTokenCheck } from "./auth.js";
 import { errorHandler, notFoundHandler } from "./errors.js";
 
@@ -29,5 +30,20 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   await app.register(logRoutes, { prefix: "/log", log: options.log, authorizeAdd });
+  return app;
+}
+
+/** A witness's own server: `POST /add-checkpoint` (C2SP tlog-witness), open to any log it knows. */
+export async function createWitnessServer(options: {
+  witness: Witness;
+  logger?: boolean;
+}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ? { level: "info" } : false,
+    return503OnClosing: true,
+  });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  await app.register(witnessRoutes, { witness: options.witness });
   return app;
 }

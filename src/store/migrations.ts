@@ -80,6 +80,51 @@ const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: "witnesses",
+    // The newest checkpoint a log's witness quorum cosigned (served when witnesses are configured),
+    // and a witness's own state: per log, the newest checkpoint it cosigned, and the refused
+    // requests it keeps as evidence of misbehaviour.
+    sqlite: `
+      ALTER TABLE logs ADD COLUMN cosigned_size INTEGER NOT NULL DEFAULT -1;
+      ALTER TABLE logs ADD COLUMN cosigned_checkpoint TEXT;
+      CREATE TABLE witness_logs (
+        origin TEXT PRIMARY KEY,
+        size INTEGER NOT NULL,
+        root BLOB NOT NULL,
+        checkpoint TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE witness_evidence (
+        id INTEGER PRIMARY KEY,
+        origin TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        cosigned_checkpoint TEXT NOT NULL,
+        request TEXT NOT NULL,
+        received_at TEXT NOT NULL
+      );
+    `,
+    postgres: `
+      ALTER TABLE logs ADD COLUMN cosigned_size BIGINT NOT NULL DEFAULT -1;
+      ALTER TABLE logs ADD COLUMN cosigned_checkpoint TEXT;
+      CREATE TABLE witness_logs (
+        origin TEXT PRIMARY KEY,
+        size BIGINT NOT NULL,
+        root BYTEA NOT NULL,
+        checkpoint TEXT NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL
+      );
+      CREATE TABLE witness_evidence (
+        id BIGSERIAL PRIMARY KEY,
+        origin TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        cosigned_checkpoint TEXT NOT NULL,
+        request TEXT NOT NULL,
+        received_at TIMESTAMPTZ NOT NULL
+      );
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -23,6 +23,7 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from "../../merkle/index.js";
+import { parseTlogPolicy, type TlogPolicy } from "../../policy/index.js";
 import { createServer } from "../../server/index.js";
 import {
   type Database,
@@ -31,6 +32,7 @@ import {
   openSqlite,
   redactUrl,
 } from "../../store/index.js";
+import { CosignatureCollector } from "../../witness/index.js";
 import { parseCount, parsePort, readInput, readSecretFile } from "../options.js";
 
 const DEFAULT_URL = "http://127.0.0.1:8080/log";
@@ -60,6 +62,10 @@ export function logCommand(): Command {
       DEFAULT_ORIGIN,
     )
     .option("--token-file <file>", "bearer token that adds must present")
+    .option(
+      "--witness-policy <file>",
+      "C2SP tlog-policy naming this log, its witnesses (with URLs) and their quorum: serve only cosigned checkpoints",
+    )
     .option("--max-batch <n>", "most entries integrated at once", parseCount("--max-batch"), 4096)
     .action(async (opts: ServeOptions) => {
       await serve(opts);
@@ -202,6 +208,37 @@ export function logCommand(): Command {
   return log;
 }
 
+/** Reads the log's tlog-policy and checks that it names this log's own key. */
+function readWitnessPolicy(path: string, verifierKey: string): TlogPolicy {
+  const policy = parseTlogPolicy(readFileSync(path, "utf8"));
+  if (policy.logs.length !== 1 || policy.logs[0]?.key !== verifierKey) {
+    throw new CrosscheckError(
+      "E_WITNESS_POLICY",
+      `${path} must name exactly this log (log ${verifierKey}) and its witnesses.`,
+    );
+  }
+  if (policy.witnesses.some((w) => !w.url)) {
+    throw new CrosscheckError(
+      "E_WITNESS_POLICY",
+      `Every witness in ${path} needs a URL for the log to reach it.`,
+    );
+  }
+  return policy;
+}
+
+/** Asks the witnesses to cosign every new checkpoint, and publishes those that meet the quorum. */
+function startCollector(log: TransparencyLog, policy: TlogPolicy): CosignatureCollector {
+  const collector = new CosignatureCollector({
+    policy,
+    consistencyProof: (size1, size2) => log.consistencyProof(size1, size2),
+    publish: (note) => log.publishCosigned(note),
+    warn: (message) => process.stderr.write(`${message}\n`),
+  });
+  log.subscribe((state) => collector.offer(state.checkpoint));
+  collector.offer(log.latestCheckpoint());
+  return collector;
+}
+
 interface ServeOptions {
   data: string;
   port: number;
@@ -212,6 +249,7 @@ interface ServeOptions {
   origin: string;
   tokenFile?: string;
   maxBatch: number;
+  witnessPolicy?: string;
 }
 
 async function serve(opts: ServeOptions): Promise<void> {
@@ -244,7 +282,16 @@ async function serve(opts: ServeOptions): Promise<void> {
   const database: Database = postgresUrl
     ? await openPostgres(postgresUrl, { max: 8 })
     : openSqlite(join(opts.data, "crosscheck.sqlite"));
-  const log = await TransparencyLog.open({ database, signer, maxBatch: opts.maxBatch });
+  const witnessPolicy = opts.witnessPolicy
+    ? readWitnessPolicy(opts.witnessPolicy, signer.verifierKey)
+    : undefined;
+  const log = await TransparencyLog.open({
+    database,
+    signer,
+    maxBatch: opts.maxBatch,
+    witnessed: witnessPolicy !== undefined,
+  });
+  const collector = witnessPolicy && startCollector(log, witnessPolicy);
   const app = await createServer({ log, host: opts.host, addToken: token });
   await app.listen({ host: opts.host, port: opts.port });
   const where = postgresUrl ? redactUrl(postgresUrl) : join(opts.data, "crosscheck.sqlite");
@@ -257,6 +304,7 @@ async function serve(opts: ServeOptions): Promise<void> {
     if (stopping) return;
     stopping = true;
     await app.close();
+    await collector?.close();
     await log.close();
     await database.close();
   };

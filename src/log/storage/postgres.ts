@@ -80,6 +80,18 @@ export async function openPostgresLogStorage(
       return row?.data;
     },
 
+    async readCosigned() {
+      const [row] = await sql<{ cosigned_checkpoint: string | null }[]>`
+        SELECT cosigned_checkpoint FROM logs WHERE id = ${logId}`;
+      return row?.cosigned_checkpoint ?? undefined;
+    },
+
+    async writeCosigned(size, note) {
+      await sql`
+        UPDATE logs SET cosigned_size = ${size}, cosigned_checkpoint = ${note}
+        WHERE id = ${logId} AND cosigned_size <= ${size}`;
+    },
+
     async readEntryBundle(index) {
       const [row] = await sql<{ data: Buffer }[]>`
         SELECT data FROM log_bundles WHERE log_id = ${logId} AND idx = ${index}`;

@@ -48,6 +48,12 @@ export function openSqliteLogStorage(database: SqliteDatabase, options: BindOpti
     "SELECT data FROM log_bundles WHERE log_id = ? AND idx = ?",
   );
 
+  const selectCosigned = db.prepare<[number], { cosigned_checkpoint: string | null }>(
+    "SELECT cosigned_checkpoint FROM logs WHERE id = ?",
+  );
+  const updateCosigned = db.prepare(
+    "UPDATE logs SET cosigned_size = ?, cosigned_checkpoint = ? WHERE id = ? AND cosigned_size <= ?",
+  );
   const integrateTx = db.transaction((w: IntegrationWrite) => {
     const moved = updateState.run(
       w.state.size,
@@ -86,6 +92,12 @@ export function openSqliteLogStorage(database: SqliteDatabase, options: BindOpti
     },
     async readEntryBundle(index) {
       return selectBundle.get(logId, index)?.data;
+    },
+    async readCosigned() {
+      return selectCosigned.get(logId)?.cosigned_checkpoint ?? undefined;
+    },
+    async writeCosigned(size, note) {
+      updateCosigned.run(size, note, logId, size);
     },
   };
 }

@@ -42,6 +42,10 @@ export interface LogStorage {
   /** The stored bytes of a hash tile (full, or the newest partial), if any. */
   readTile(level: number, index: number): Promise<Uint8Array | undefined>;
   readEntryBundle(index: number): Promise<Uint8Array | undefined>;
+  /** The newest checkpoint its witness quorum cosigned, if any. */
+  readCosigned(): Promise<string | undefined>;
+  /** Stores a cosigned checkpoint unless one of a larger size is already stored. */
+  writeCosigned(size: number, note: string): Promise<void>;
 }
 
 export function conflict(previousSize: number): CrosscheckError {

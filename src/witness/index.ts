@@ -1,0 +1,19 @@
+export { type CollectorOptions, CosignatureCollector } from "./collector.js";
+export {
+  inconsistencyEvidence,
+  parseSplitViewEvidence,
+  SPLIT_VIEW_EVIDENCE_TYPE,
+  type SplitViewEvidence,
+  sameSizeEvidence,
+  verifySplitViewEvidence,
+} from "./evidence.js";
+export { witnessRoutes } from "./http.js";
+export {
+  type AddCheckpointRequest,
+  formatAddCheckpoint,
+  parseAddCheckpoint,
+  parseTlogSize,
+  TLOG_SIZE_CONTENT_TYPE,
+} from "./protocol.js";
+export { type CosignedState, type EvidenceRecord, WitnessStore } from "./store.js";
+export { Witness, type WitnessOptions, type WitnessResponse } from "./witness.js";

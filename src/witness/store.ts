@@ -1,0 +1,111 @@
+/**
+ * A witness's memory, in SQLite: per log, the newest checkpoint it cosigned, and the refused
+ * requests it keeps as evidence. `advance` runs the witness's check and its write in one
+ * IMMEDIATE transaction, so two requests can never both pass against the same old state (the
+ * race tlog-witness warns about), and a crash leaves either the old or the new state on disk.
+ */
+import type { SqliteDatabase } from "../store/index.js";
+
+export interface CosignedState {
+  size: number;
+  root: Uint8Array;
+  checkpoint: string;
+}
+
+export interface EvidenceRecord {
+  id: number;
+  origin: string;
+  kind: string;
+  cosignedCheckpoint: string;
+  request: string;
+  receivedAt: string;
+}
+
+export class WitnessStore {
+  private readonly db: SqliteDatabase["db"];
+
+  constructor(database: SqliteDatabase) {
+    this.db = database.db;
+  }
+
+  /**
+   * Reads the state for `origin`, lets `decide` check the request against it, and stores what it
+   * returns — all in one transaction. `decide` throws to refuse (nothing is written).
+   */
+  advance<T>(
+    origin: string,
+    decide: (current: CosignedState | undefined) => { next: CosignedState; result: T },
+  ): T {
+    const run = this.db.transaction(() => {
+      const row = this.db
+        .prepare<[string], { size: number; root: Buffer; checkpoint: string }>(
+          "SELECT size, root, checkpoint FROM witness_logs WHERE origin = ?",
+        )
+        .get(origin);
+      const current = row && {
+        size: row.size,
+        root: new Uint8Array(row.root),
+        checkpoint: row.checkpoint,
+      };
+      const { next, result } = decide(current);
+      this.db
+        .prepare(
+          `INSERT INTO witness_logs (origin, size, root, checkpoint, updated_at) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (origin) DO UPDATE SET size = excluded.size, root = excluded.root,
+             checkpoint = excluded.checkpoint, updated_at = excluded.updated_at`,
+        )
+        .run(origin, next.size, next.root, next.checkpoint, new Date().toISOString());
+      return result;
+    });
+    return run.immediate();
+  }
+
+  current(origin: string): CosignedState | undefined {
+    const row = this.db
+      .prepare<[string], { size: number; root: Buffer; checkpoint: string }>(
+        "SELECT size, root, checkpoint FROM witness_logs WHERE origin = ?",
+      )
+      .get(origin);
+    return row && { size: row.size, root: new Uint8Array(row.root), checkpoint: row.checkpoint };
+  }
+
+  keepEvidence(record: Omit<EvidenceRecord, "id" | "receivedAt">): void {
+    this.db
+      .prepare(
+        "INSERT INTO witness_evidence (origin, kind, cosigned_checkpoint, request, received_at) VALUES (?, ?, ?, ?, ?)",
+      )
+      .run(
+        record.origin,
+        record.kind,
+        record.cosignedCheckpoint,
+        record.request,
+        new Date().toISOString(),
+      );
+  }
+
+  evidence(): EvidenceRecord[] {
+    return this.db
+      .prepare<
+        [],
+        {
+          id: number;
+          origin: string;
+          kind: string;
+          cosigned_checkpoint: string;
+          request: string;
+          received_at: string;
+        }
+      >(
+        "SELECT id, origin, kind, cosigned_checkpoint, request, received_at FROM witness_evidence ORDER BY id",
+      )
+      .all()
+      .map((r) => ({
+        id: r.id,
+        origin: r.origin,
+        kind: r.kind,
+        cosignedCheckpoint: r.cosigned_checkpoint,
+        request: r.request,
+        receivedAt: r.received_at,
+      }));
+  }
+}
