@@ -1,19 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { isCrosscheckError } from "../errors/index.js";
+import { errorCode } from "../../test/support/error-code.js";
 import { formatCheckpoint, parseCheckpoint } from "./checkpoint.js";
 import { EMPTY_ROOT } from "./rfc6962.js";
 
 const TEXT = "example.com/log\n42\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n";
-
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (isCrosscheckError(err)) return err.code;
-    throw err;
-  }
-  return undefined;
-}
 
 describe("checkpoints", () => {
   it("parses and formats the C2SP note text, extensions included", () => {
@@ -46,15 +36,15 @@ describe("checkpoints", () => {
       `example.com/log\r\n42\n${root}\n`.replace("\r\n42", "\n42\r"),
     ]) {
       expect(
-        code(() => parseCheckpoint(bad)),
+        errorCode(() => parseCheckpoint(bad)),
         JSON.stringify(bad),
       ).toBe("E_CHECKPOINT_MALFORMED");
     }
     expect(
-      code(() => formatCheckpoint({ origin: "", size: 1, root: EMPTY_ROOT, extensions: [] })),
+      errorCode(() => formatCheckpoint({ origin: "", size: 1, root: EMPTY_ROOT, extensions: [] })),
     ).toBe("E_CHECKPOINT_MALFORMED");
     expect(
-      code(() =>
+      errorCode(() =>
         formatCheckpoint({ origin: "o", size: 1, root: new Uint8Array(31), extensions: [] }),
       ),
     ).toBe("E_CHECKPOINT_MALFORMED");

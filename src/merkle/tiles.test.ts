@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isCrosscheckError } from "../errors/index.js";
+import { errorCode } from "../../test/support/error-code.js";
 import { leafHash, rootOf } from "./rfc6962.js";
 import {
   decodeEntryBundle,
@@ -14,16 +14,6 @@ import {
   tilePath,
   tileWidth,
 } from "./tiles.js";
-
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (isCrosscheckError(err)) return err.code;
-    throw err;
-  }
-  return undefined;
-}
 
 describe("tile paths", () => {
   it("writes indices in x-prefixed 3-digit groups, width only when partial", () => {
@@ -75,14 +65,14 @@ describe("tile paths", () => {
       "",
     ]) {
       expect(
-        code(() => parseTilePath(bad)),
+        errorCode(() => parseTilePath(bad)),
         bad,
       ).toBe("E_TILE_PATH");
     }
     expect(() => parseTilePath("tile/0/x000/001")).toThrow(/write 001/);
-    expect(code(() => tilePath(64, 0))).toBe("E_TILE_PATH");
-    expect(code(() => tilePath(0, 0, 0))).toBe("E_TILE_PATH");
-    expect(code(() => entriesPath(-1))).toBe("E_TILE_PATH");
+    expect(errorCode(() => tilePath(64, 0))).toBe("E_TILE_PATH");
+    expect(errorCode(() => tilePath(0, 0, 0))).toBe("E_TILE_PATH");
+    expect(errorCode(() => entriesPath(-1))).toBe("E_TILE_PATH");
   });
 });
 
@@ -127,7 +117,7 @@ describe("tile math", () => {
     for (const [i, l] of leaves.entries()) tile.set(l, i * 32);
     expect(tileNodeHash(tile, 8, 0)).toEqual(rootOf(leaves));
     expect(tileNodeHash(tile, 4, 3)).toEqual(rootOf(leaves.slice(48, 64)));
-    expect(code(() => tileNodeHash(tile.subarray(0, 33), 0, 0))).toBe("E_TILE_MALFORMED");
+    expect(errorCode(() => tileNodeHash(tile.subarray(0, 33), 0, 0))).toBe("E_TILE_MALFORMED");
   });
 });
 
@@ -145,10 +135,14 @@ describe("entry bundles", () => {
   });
 
   it("refuses oversized entries, truncation and trailing bytes", () => {
-    expect(code(() => encodeEntryBundle([new Uint8Array(MAX_ENTRY_SIZE + 1)]))).toBe(
+    expect(errorCode(() => encodeEntryBundle([new Uint8Array(MAX_ENTRY_SIZE + 1)]))).toBe(
       "E_ENTRY_TOO_LARGE",
     );
-    expect(code(() => decodeEntryBundle(new Uint8Array([0, 3, 1, 2])))).toBe("E_BUNDLE_MALFORMED");
-    expect(code(() => decodeEntryBundle(new Uint8Array([0, 1, 1, 0])))).toBe("E_BUNDLE_MALFORMED");
+    expect(errorCode(() => decodeEntryBundle(new Uint8Array([0, 3, 1, 2])))).toBe(
+      "E_BUNDLE_MALFORMED",
+    );
+    expect(errorCode(() => decodeEntryBundle(new Uint8Array([0, 1, 1, 0])))).toBe(
+      "E_BUNDLE_MALFORMED",
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isCrosscheckError } from "../errors/index.js";
+import { errorCode } from "../../test/support/error-code.js";
 import { formatTlogProof, parseTlogProof } from "./tlog-proof.js";
 
 const NOTE =
@@ -15,16 +15,6 @@ index 73894
 ${HASHES.join("\n")}
 
 ${NOTE}`;
-
-function code(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (isCrosscheckError(err)) return err.code;
-    throw err;
-  }
-  return undefined;
-}
 
 describe("tlog-proof", () => {
   it("reads the spec's example shape and writes it back byte for byte", () => {
@@ -64,12 +54,12 @@ describe("tlog-proof", () => {
       `${good.split("\n\n")[0]}\n\n`,
     ]) {
       expect(
-        code(() => parseTlogProof(bad)),
+        errorCode(() => parseTlogProof(bad)),
         JSON.stringify(bad),
       ).toBe("E_TLOG_PROOF_MALFORMED");
     }
     expect(
-      code(() => formatTlogProof({ index: 1, proof: [new Uint8Array(31)], checkpoint: NOTE })),
+      errorCode(() => formatTlogProof({ index: 1, proof: [new Uint8Array(31)], checkpoint: NOTE })),
     ).toBe("E_TLOG_PROOF_MALFORMED");
   });
 });
