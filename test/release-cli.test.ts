@@ -67,6 +67,11 @@ describe("a release made and verified with the CLI", () => {
       consistency: "proof",
     });
 
+    // The endpoint can hand what it saw to a monitor (gossip).
+    const exported = await c.run(["endpoint", "checkpoint", "--state", state]);
+    expect(exported.code).toBe(0);
+    expect(sizeOf(exported.stdout)).toBeGreaterThan(sizeOf(savedBefore.checkpoint));
+
     const back = await verify(first.artifact, first.bundle);
     expect(back.code).toBe(1);
     expect(back.stderr).toMatch(/\((E_CHECKPOINT_ROLLBACK|E_HEAD_REPLAY|E_ROLLBACK)\)\n$/);

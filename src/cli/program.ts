@@ -1,9 +1,13 @@
 import { Command } from "commander";
 import { bundleCommand } from "./commands/bundle.js";
+import { endpointCommand } from "./commands/endpoint.js";
 import { keygenCommand } from "./commands/keygen.js";
 import { logCommand } from "./commands/log.js";
+import { monitorCommand } from "./commands/monitor.js";
 import { policyCommand } from "./commands/policy.js";
 import { releaseCommand, reviewCommand } from "./commands/release.js";
+import { serveCommand } from "./commands/serve.js";
+import { updateCommand } from "./commands/update.js";
 import { verifyCommand } from "./commands/verify.js";
 import { witnessCommand } from "./commands/witness.js";
 
@@ -15,6 +19,7 @@ export function buildProgram(): Command {
       .showHelpAfterError()
       // Options like `release sign --version` belong to the subcommand, not to the program.
       .enablePositionalOptions()
+      .addCommand(serveCommand())
       .addCommand(keygenCommand())
       .addCommand(logCommand())
       .addCommand(policyCommand())
@@ -22,6 +27,9 @@ export function buildProgram(): Command {
       .addCommand(reviewCommand())
       .addCommand(bundleCommand())
       .addCommand(verifyCommand())
+      .addCommand(updateCommand())
+      .addCommand(endpointCommand())
       .addCommand(witnessCommand())
+      .addCommand(monitorCommand())
   );
 }
