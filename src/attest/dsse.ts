@@ -81,14 +81,21 @@ const textEncoder = new TextEncoder();
 
 /** The Pre-Authentication Encoding: the exact bytes every DSSE signature covers. */
 export function pae(payloadType: string, payload: Uint8Array): Uint8Array {
-  const type = utf8Encode(payloadType);
+  // An ASCII type (every real one) is its own UTF-8: no separate encoding pass.
+  const type = isAscii(payloadType) ? null : utf8Encode(payloadType);
+  const typeLength = type === null ? payloadType.length : type.length;
   // Everything before the body is ASCII but the type: encode it once, copy the body after it.
-  const head = `DSSEv1 ${type.length} ${payloadType} ${payload.length} `;
-  const headLength = head.length - payloadType.length + type.length;
+  const head = `DSSEv1 ${typeLength} ${payloadType} ${payload.length} `;
+  const headLength = head.length - payloadType.length + typeLength;
   const out = new Uint8Array(headLength + payload.length);
   textEncoder.encodeInto(head, out);
   out.set(payload, headLength);
   return out;
+}
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 function malformed(message: string): CrosscheckError {

@@ -10,6 +10,13 @@ export * from "./log-entry.js";
 export * from "./predicates.js";
 export * from "./release.js";
 export * from "./review.js";
-export { Channel, Sha256Hex, Timestamp, timestampMillis, Version } from "./schema.js";
+export {
+  Channel,
+  Sha256Hex,
+  schemaCheck,
+  Timestamp,
+  timestampMillis,
+  Version,
+} from "./schema.js";
 export * from "./statement.js";
 export * from "./version.js";

@@ -14,7 +14,6 @@
  *   published  RFC 3339 UTC, informational
  */
 import { type Static, Type } from "@sinclair/typebox";
-import { Value } from "@sinclair/typebox/value";
 import { CrosscheckError } from "../errors/index.js";
 import type { Envelope, EnvelopeSigner, PublicKey } from "./dsse.js";
 import { isJsonObject } from "./json.js";
@@ -26,6 +25,7 @@ import {
   checkUniqueNames,
   Name,
   Sha256Hex,
+  schemaCheck,
   Text,
   Timestamp,
   Version,
@@ -161,7 +161,7 @@ export function parseReleasePredicate(
 ): ReleasePredicate {
   const what = "release predicate";
   if (isJsonObject(value)) checkAudience(value.audience);
-  if (!Value.Check(ReleasePredicateSchema, value)) {
+  if (!schemaCheck(ReleasePredicateSchema)(value)) {
     // Report against the variant the channel selects: "Expected union value" helps nobody.
     const variant =
       isJsonObject(value) && value.channel === "product"

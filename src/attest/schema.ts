@@ -145,3 +145,8 @@ export function checkUniqueNames(
     names.add(item.name);
   }
 }
+
+/** `Value.Check(schema, ·)` as a type guard, for callers that branch rather than throw. */
+export function schemaCheck<T extends TSchema>(schema: T): (value: unknown) => value is Static<T> {
+  return (value): value is Static<T> => Value.Check(schema, value);
+}

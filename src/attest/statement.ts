@@ -25,6 +25,8 @@ import { parseStrictJson } from "./json.js";
 import { logEntryOf } from "./log-entry.js";
 import { CLOSED, checkSchema, Name, Sha256Hex } from "./schema.js";
 
+const textEncoder = new TextEncoder();
+
 export const STATEMENT_TYPE = "https://in-toto.io/Statement/v1";
 export const IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json";
 
@@ -180,7 +182,8 @@ export function openStatement<P>(
     );
   }
   const predicate = parsePredicate(statement.predicate, statement.subject);
-  const serialized = utf8Encode(serializeEnvelope(envelope));
+  // JSON.stringify never emits a lone surrogate, so the serialisation encodes without a check.
+  const serialized = textEncoder.encode(serializeEnvelope(envelope));
   const envelopeSha256 = toHex(sha256(serialized));
   return {
     predicate,

@@ -16,7 +16,7 @@ import type { TransparencyLog } from "./transparency-log.js";
 export interface LogRoutesOptions {
   log: TransparencyLog;
   /** Decides whether a request may add; throws E_UNAUTHORIZED when it may not. */
-  authorizeAdd: (request: FastifyRequest) => void;
+  authorizeAdd: (request: FastifyRequest) => void | Promise<void>;
 }
 
 const IMMUTABLE = "public, max-age=31536000, immutable";
@@ -50,7 +50,7 @@ export async function logRoutes(app: FastifyInstance, options: LogRoutesOptions)
   });
 
   app.post("/add", async (request: FastifyRequest<{ Querystring: { wait?: string } }>) => {
-    options.authorizeAdd(request);
+    await options.authorizeAdd(request);
     const body = request.body;
     if (!(body instanceof Uint8Array) || body.length === 0) {
       throw new CrosscheckError(

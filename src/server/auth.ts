@@ -47,3 +47,49 @@ function unauthorized(): CrosscheckError {
     "Adding to this log needs a valid bearer token in the Authorization header.",
   );
 }
+
+/** How API tokens are looked up: by the hex SHA-256 of the token (never the token itself). */
+export type TokenLookup = (
+  tokenSha256: string,
+) => Promise<{ role: string; name: string; tokenSha256?: string } | undefined>;
+
+/**
+ * A check that the request carries `Authorization: Bearer <token>` of one of `roles` (admin may
+ * do anything). Tokens are stored as SHA-256 digests; the digest found is compared in constant
+ * time with the presented one's.
+ */
+export function roleCheck(
+  lookup: TokenLookup,
+): (request: FastifyRequest, roles: readonly string[]) => Promise<void> {
+  return async (request, roles) => {
+    const match = /^Bearer (\S{1,512})$/.exec(request.headers.authorization ?? "");
+    if (!match) {
+      throw new CrosscheckError(
+        "E_UNAUTHORIZED",
+        `This request needs a bearer token (role ${roles.join(" or ")}) in the Authorization header.`,
+      );
+    }
+    const presented = digest(match[1] as string);
+    const found = await lookup(presented.toString("hex"));
+    const stored = found
+      ? Buffer.from(found.tokenSha256 ?? presented.toString("hex"), "hex")
+      : undefined;
+    if (
+      !found ||
+      !stored ||
+      stored.length !== presented.length ||
+      !timingSafeEqual(stored, presented)
+    ) {
+      throw new CrosscheckError(
+        "E_UNAUTHORIZED",
+        "The bearer token is not one this service issued.",
+      );
+    }
+    if (found.role !== "admin" && !roles.includes(found.role)) {
+      throw new CrosscheckError(
+        "E_FORBIDDEN",
+        `The token of ${found.name} has role ${found.role}; this request needs ${roles.join(" or ")}.`,
+      );
+    }
+  };
+}

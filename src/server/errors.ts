@@ -10,7 +10,27 @@ const STATUS: Record<string, number> = {
   E_TILE_PATH: 400,
   E_ENTRY_EMPTY: 400,
   E_PROOF_RANGE: 400,
+  E_INVALID_INPUT: 400,
   E_UNAUTHORIZED: 401,
+  E_FORBIDDEN: 403,
+  E_REVIEWER_UNKNOWN: 403,
+  E_REVIEWER_REVOKED: 403,
+  E_RELEASE_SIGNATURE: 403,
+  E_HEAD_UNSIGNED: 403,
+  E_RELEASE_NOT_FOUND: 404,
+  E_ARTIFACT_NOT_FOUND: 404,
+  E_NOT_PUBLISHED: 404,
+  E_VERSION_NOT_NEWER: 409,
+  E_PREVIOUS_MISMATCH: 409,
+  E_ARTIFACT_MISSING: 409,
+  E_ANALYSIS_PENDING: 409,
+  E_RELEASE_CLOSED: 409,
+  E_REVIEW_DUPLICATE: 409,
+  E_REPORT_MISMATCH: 409,
+  E_HEAD_MISSING: 409,
+  E_ARTIFACT_TOO_LARGE: 413,
+  E_RATE_LIMITED: 429,
+  E_HEAD_EXPIRED: 503,
   E_TILE_NOT_FOUND: 404,
   E_NOT_FOUND: 404,
   E_ENTRY_TOO_LARGE: 413,
@@ -43,6 +63,12 @@ export function errorHandler(error: HandlerError, request: FastifyRequest, reply
     if (status >= 500) request.log.warn({ code: error.code }, error.message);
     if (status === 503) reply.header("retry-after", "1");
     return reply.status(status).send({ error: { code: error.code, message: error.message } });
+  }
+  const validation = (error as { validation?: unknown }).validation;
+  if (validation) {
+    return reply
+      .status(400)
+      .send({ error: { code: "E_INVALID_INPUT", message: `Invalid request: ${error.message}.` } });
   }
   const known = error.code ? FASTIFY[error.code] : undefined;
   if (known) {

@@ -125,6 +125,123 @@ const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: "release pipeline",
+    // Releases, their heads and reviews as submitted (the envelopes are also in the log), the
+    // analysis jobs (claimed atomically, re-queued if their process died), and API tokens (SHA-256
+    // of the token only). Timestamps are RFC 3339 text in both databases.
+    sqlite: `
+      CREATE TABLE api_tokens (
+        token_sha256 TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        name TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE releases (
+        id INTEGER PRIMARY KEY,
+        channel TEXT NOT NULL,
+        version TEXT NOT NULL,
+        envelope_sha256 TEXT NOT NULL UNIQUE,
+        envelope TEXT NOT NULL,
+        status TEXT NOT NULL,
+        log_index BIGINT NOT NULL,
+        report TEXT,
+        report_sha256 TEXT,
+        submitted_at TEXT NOT NULL,
+        published_at TEXT,
+        UNIQUE (channel, version)
+      );
+      CREATE TABLE release_heads (
+        id INTEGER PRIMARY KEY,
+        release_id INTEGER NOT NULL REFERENCES releases (id),
+        envelope_sha256 TEXT NOT NULL UNIQUE,
+        envelope TEXT NOT NULL,
+        issued TEXT NOT NULL,
+        expires TEXT NOT NULL,
+        log_index BIGINT NOT NULL
+      );
+      CREATE TABLE release_reviews (
+        id INTEGER PRIMARY KEY,
+        release_id INTEGER NOT NULL REFERENCES releases (id),
+        envelope_sha256 TEXT NOT NULL UNIQUE,
+        envelope TEXT NOT NULL,
+        organization TEXT NOT NULL,
+        reviewer_keyid TEXT NOT NULL,
+        verdict TEXT NOT NULL,
+        log_index BIGINT NOT NULL,
+        submitted_at TEXT NOT NULL
+      );
+      CREATE TABLE analysis_jobs (
+        id INTEGER PRIMARY KEY,
+        release_id INTEGER NOT NULL REFERENCES releases (id),
+        analyzer TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        report TEXT,
+        report_sha256 TEXT,
+        error TEXT,
+        updated_at TEXT NOT NULL,
+        UNIQUE (release_id, analyzer)
+      );
+      CREATE INDEX analysis_jobs_queued ON analysis_jobs (status, id);
+    `,
+    postgres: `
+      CREATE TABLE api_tokens (
+        token_sha256 TEXT PRIMARY KEY,
+        role TEXT NOT NULL,
+        name TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE releases (
+        id SERIAL PRIMARY KEY,
+        channel TEXT NOT NULL,
+        version TEXT NOT NULL,
+        envelope_sha256 TEXT NOT NULL UNIQUE,
+        envelope TEXT NOT NULL,
+        status TEXT NOT NULL,
+        log_index BIGINT NOT NULL,
+        report TEXT,
+        report_sha256 TEXT,
+        submitted_at TEXT NOT NULL,
+        published_at TEXT,
+        UNIQUE (channel, version)
+      );
+      CREATE TABLE release_heads (
+        id SERIAL PRIMARY KEY,
+        release_id INTEGER NOT NULL REFERENCES releases (id),
+        envelope_sha256 TEXT NOT NULL UNIQUE,
+        envelope TEXT NOT NULL,
+        issued TEXT NOT NULL,
+        expires TEXT NOT NULL,
+        log_index BIGINT NOT NULL
+      );
+      CREATE TABLE release_reviews (
+        id SERIAL PRIMARY KEY,
+        release_id INTEGER NOT NULL REFERENCES releases (id),
+        envelope_sha256 TEXT NOT NULL UNIQUE,
+        envelope TEXT NOT NULL,
+        organization TEXT NOT NULL,
+        reviewer_keyid TEXT NOT NULL,
+        verdict TEXT NOT NULL,
+        log_index BIGINT NOT NULL,
+        submitted_at TEXT NOT NULL
+      );
+      CREATE TABLE analysis_jobs (
+        id SERIAL PRIMARY KEY,
+        release_id INTEGER NOT NULL REFERENCES releases (id),
+        analyzer TEXT NOT NULL,
+        status TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        report TEXT,
+        report_sha256 TEXT,
+        error TEXT,
+        updated_at TEXT NOT NULL,
+        UNIQUE (release_id, analyzer)
+      );
+      CREATE INDEX analysis_jobs_queued ON analysis_jobs (status, id);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

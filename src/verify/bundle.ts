@@ -16,6 +16,7 @@
  */
 import { type Static, Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
+import { schemaCheck } from "../attest/index.js";
 import { utf8Decode } from "../crypto/index.js";
 import { CrosscheckError } from "../errors/index.js";
 
@@ -78,7 +79,7 @@ export function parseBundle(input: string | Uint8Array): Bundle {
   } catch {
     throw new CrosscheckError("E_BUNDLE_MALFORMED", "The bundle is not valid JSON.");
   }
-  if (!Value.Check(BundleSchema, value)) {
+  if (!schemaCheck(BundleSchema)(value)) {
     const first = Value.Errors(BundleSchema, value).First();
     throw new CrosscheckError(
       "E_BUNDLE_MALFORMED",

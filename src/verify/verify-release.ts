@@ -24,7 +24,6 @@
 import {
   type Channel,
   compareVersions,
-  type Envelope,
   envelopeLogEntry,
   type HeadPredicate,
   openHead,
@@ -38,6 +37,7 @@ import {
   bytesEqual,
   fromBase64,
   type NoteVerifier,
+  type ParsedVerifierKey,
   parseNote,
   parseVerifierKey,
   sha256,
@@ -115,8 +115,9 @@ export function verifyRelease(input: VerifyReleaseInput): VerifiedRelease {
   }
 
   // 2. The release, signed by a vendor key of the expected channel.
+  const keys = policyKeys(policy);
   const release = openSigned("release", () =>
-    openRelease(bundle.release.envelope, allVendorKeys(policy)),
+    openRelease(bundle.release.envelope, keys.allVendorKeys()),
   );
   const predicate = release.predicate;
   if (predicate.channel !== channel) {
@@ -126,7 +127,7 @@ export function verifyRelease(input: VerifyReleaseInput): VerifiedRelease {
     );
   }
   const settings = channelPolicy(policy, channel);
-  const channelKeys = keyIds(vendorKeys(policy, channel));
+  const channelKeys = keys.channel(channel).vendorKeyids;
   if (bundle.release.envelope.signatures.length === 0) {
     throw refuse("E_RELEASE_UNSIGNED", "The release carries no signature.");
   }
@@ -152,25 +153,31 @@ export function verifyRelease(input: VerifyReleaseInput): VerifiedRelease {
   }
 
   // 5. Reviews: k distinct organisations approve exactly these digests; one rejection vetoes.
-  const approvedBy = checkReviews(
+  const reviews = checkReviews(
     bundle,
-    policy,
-    channel,
+    keys.channel(channel).reviewers,
     release.envelopeSha256,
     predicate,
     settings.reviewThreshold,
   );
+  const approvedBy = reviews.approvedBy;
 
-  // 6. Every envelope is in the log under the bundle's checkpoint.
+  // 6. Every envelope is in the log under the bundle's checkpoint. The release's and the reviews'
+  // entries were serialised when they were opened; the head is opened in step 9.
   const checkpointNote = parseNote(bundle.checkpoint);
   const checkpoint = parseCheckpointBody(checkpointNote.text);
-  for (const [what, logged] of loggedEnvelopes(bundle)) checkInclusion(what, logged, checkpoint);
+  checkInclusion("release", bundle.release, release.logEntry, checkpoint);
+  checkInclusion("head", bundle.head, envelopeLogEntry(bundle.head.envelope), checkpoint);
+  for (const [i, review] of bundle.reviews.entries()) {
+    checkInclusion(`review ${i + 1}`, review, reviews.logEntries[i] as Uint8Array, checkpoint);
+  }
 
   // 7. The checkpoint is signed by the log and cosigned by a witness quorum.
   const witnessTime = checkCheckpointSignatures(
     checkpointNote,
     checkpoint,
     policy,
+    keys,
     nowSeconds,
     input.clockSkew ?? 300,
   );
@@ -181,7 +188,7 @@ export function verifyRelease(input: VerifyReleaseInput): VerifiedRelease {
   // 9. The channel head names this release, is unexpired, and is not older than the last seen.
   const head = checkHead(
     bundle,
-    policy,
+    keys.channel(channel).vendorKeys,
     channel,
     release.envelopeSha256,
     predicate,
@@ -254,16 +261,100 @@ function openSigned<T>(what: string, open: () => T): T {
   }
 }
 
-function allVendorKeys(policy: TrustedPolicy): PublicKey[] {
-  const keys: PublicKey[] = [];
-  for (const settings of Object.values(policy.document.channels)) {
-    for (const vkey of settings?.vendorKeys ?? []) keys.push(publicKeyFromVerifierKey(vkey));
+/** What verification needs from a policy's keys, parsed once per trusted policy. */
+interface PolicyKeys {
+  /** Every channel's vendor keys, revoked or not: which channel signed is judged after. */
+  allVendorKeys(): PublicKey[];
+  channel(channel: Channel): ChannelKeys;
+  /** The log's key; undefined when the policy names none. */
+  logKey(): ParsedVerifierKey | undefined;
+  /** The policy's witnesses whose keys are not revoked. */
+  witnesses(): { name: string; verifier: ParsedVerifierKey }[];
+}
+
+interface ChannelKeys {
+  /** The channel's vendor keys that are not revoked, and their keyids. */
+  vendorKeys: PublicKey[];
+  vendorKeyids: ReadonlySet<string>;
+  /** Every reviewer of the channel, revoked or not: a revoked key is reported as such. */
+  reviewers: Reviewer[];
+}
+
+interface Reviewer {
+  key: PublicKey;
+  organization: string;
+  revoked: boolean;
+}
+
+// A trusted policy is immutable (its fields are readonly, and it is only made by openPolicy), so
+// what is derived from its keys is derived once, lazily, in the order verification needs it (a
+// key that fails to parse still fails at the step that uses it). The entry remembers the document
+// and log policy it was made from, so a policy object whose fields were replaced is not served
+// stale keys.
+const policyKeysCache = new WeakMap<
+  TrustedPolicy,
+  { document: unknown; parsedLog: unknown; keys: PolicyKeys }
+>();
+
+function policyKeys(policy: TrustedPolicy): PolicyKeys {
+  const cached = policyKeysCache.get(policy);
+  if (cached && cached.document === policy.document && cached.parsedLog === policy.parsedLog) {
+    return cached.keys;
   }
+  const keys = derivePolicyKeys(policy);
+  policyKeysCache.set(policy, { document: policy.document, parsedLog: policy.parsedLog, keys });
   return keys;
 }
 
-function keyIds(keys: readonly PublicKey[]): Set<string> {
-  return new Set(keys.map((k) => k.keyid));
+function derivePolicyKeys(policy: TrustedPolicy): PolicyKeys {
+  let allVendor: PublicKey[] | undefined;
+  const channels = new Map<Channel, ChannelKeys>();
+  let log: { key: ParsedVerifierKey | undefined } | undefined;
+  let witnesses: { name: string; verifier: ParsedVerifierKey }[] | undefined;
+  return {
+    allVendorKeys() {
+      if (!allVendor) {
+        const list: PublicKey[] = [];
+        for (const settings of Object.values(policy.document.channels)) {
+          for (const vkey of settings?.vendorKeys ?? []) list.push(publicKeyFromVerifierKey(vkey));
+        }
+        allVendor = list;
+      }
+      return allVendor;
+    },
+    channel(channel) {
+      let found = channels.get(channel);
+      if (!found) {
+        const vendor = vendorKeys(policy, channel);
+        found = {
+          vendorKeys: vendor,
+          vendorKeyids: new Set(vendor.map((k) => k.keyid)),
+          reviewers: policy.document.reviewers
+            .filter((r) => !r.channels || r.channels.includes(channel))
+            .map((r) => ({
+              key: publicKeyFromVerifierKey(r.key),
+              organization: r.organization,
+              revoked: isRevoked(policy, r.key),
+            })),
+        };
+        channels.set(channel, found);
+      }
+      return found;
+    },
+    logKey() {
+      if (!log) {
+        const logPolicy = policy.parsedLog.logs[0];
+        log = { key: logPolicy ? parseVerifierKey(logPolicy.key) : undefined };
+      }
+      return log.key;
+    },
+    witnesses() {
+      witnesses ??= policy.parsedLog.witnesses
+        .filter((w) => !isRevoked(policy, w.key))
+        .map((w) => ({ name: w.name, verifier: cosignatureVerifier(w.key) }));
+      return witnesses;
+    },
+  };
 }
 
 function checkAudience(
@@ -293,21 +384,13 @@ function checkAudience(
 
 function checkReviews(
   bundle: Bundle,
-  policy: TrustedPolicy,
-  channel: Channel,
+  // Every reviewer the policy names for this channel, revoked or not: a revoked key is reported
+  // as such rather than as a stranger.
+  reviewers: readonly Reviewer[],
   releaseSha256: string,
   release: ReleasePredicate,
   threshold: number,
-): string[] {
-  // Every reviewer the policy names for this channel, revoked or not: a revoked key is reported
-  // as such rather than as a stranger.
-  const reviewers = policy.document.reviewers
-    .filter((r) => !r.channels || r.channels.includes(channel))
-    .map((r) => ({
-      key: publicKeyFromVerifierKey(r.key),
-      organization: r.organization,
-      revoked: isRevoked(policy, r.key),
-    }));
+): { approvedBy: string[]; logEntries: Uint8Array[] } {
   const keys = reviewers.map((r) => r.key);
   const judged = new Map(release.artifacts.map((a) => [a.name, a.sha256]));
 
@@ -315,8 +398,10 @@ function checkReviews(
   let mismatched = 0;
   let revoked = 0;
   let duplicate = 0;
+  const logEntries: Uint8Array[] = [];
   for (const logged of bundle.reviews) {
     const review = openSigned("review", () => openReview(logged.envelope, keys));
+    logEntries.push(review.logEntry);
     const signer = reviewers.find((r) => review.verifiedKeyids.includes(r.key.keyid));
     if (!signer) continue; // signed by no policy reviewer: it counts for nothing
     if (signer.revoked) {
@@ -344,7 +429,7 @@ function checkReviews(
     }
     approvals.set(signer.organization, signer.key.keyid);
   }
-  if (approvals.size >= threshold) return [...approvals.keys()];
+  if (approvals.size >= threshold) return { approvedBy: [...approvals.keys()], logEntries };
 
   const have = `${approvals.size} of the ${threshold} organisations the policy requires`;
   if (mismatched > 0) {
@@ -374,12 +459,6 @@ function checkReviews(
   throw refuse("E_REVIEW_THRESHOLD", `Only ${have} approve this release.`);
 }
 
-function* loggedEnvelopes(bundle: Bundle): Generator<[string, LoggedEnvelope]> {
-  yield ["release", bundle.release];
-  yield ["head", bundle.head];
-  for (const [i, review] of bundle.reviews.entries()) yield [`review ${i + 1}`, review];
-}
-
 function parseCheckpointBody(text: string): Checkpoint {
   try {
     return parseCheckpoint(text);
@@ -391,14 +470,20 @@ function parseCheckpointBody(text: string): Checkpoint {
   }
 }
 
-function checkInclusion(what: string, logged: LoggedEnvelope, checkpoint: Checkpoint): void {
+/** `entry` is `envelopeLogEntry(logged.envelope)`. */
+function checkInclusion(
+  what: string,
+  logged: LoggedEnvelope,
+  entry: Uint8Array,
+  checkpoint: Checkpoint,
+): void {
   if (logged.index >= checkpoint.size) {
     throw refuse(
       "E_UNLOGGED",
       `The ${what} claims log index ${logged.index}, past the checkpoint's ${checkpoint.size} entries: it is not in the log.`,
     );
   }
-  const leaf = leafHash(envelopeLogEntry(logged.envelope));
+  const leaf = leafHash(entry);
   let root: Uint8Array;
   try {
     root = rootFromInclusionProof(
@@ -423,12 +508,12 @@ function checkCheckpointSignatures(
   note: ReturnType<typeof parseNote>,
   checkpoint: Checkpoint,
   policy: TrustedPolicy,
+  keys: PolicyKeys,
   nowSeconds: number,
   clockSkew: number,
 ): number {
   const body = utf8Encode(note.text);
-  const logPolicy = policy.parsedLog.logs[0];
-  const logKey = logPolicy ? parseVerifierKey(logPolicy.key) : undefined;
+  const logKey = keys.logKey();
   if (
     !logKey ||
     checkpoint.origin !== logKey.name ||
@@ -440,14 +525,12 @@ function checkCheckpointSignatures(
     );
   }
   const times = new Map<string, number>(); // witness name → time
-  for (const witness of policy.parsedLog.witnesses) {
-    if (isRevoked(policy, witness.key)) continue;
-    const verifier = cosignatureVerifier(witness.key);
+  for (const { name, verifier } of keys.witnesses()) {
     for (const s of note.signatures) {
       if (!matches(s, verifier) || !verifier.verify(body, s.signature)) continue;
       const time = cosignatureTime(s.signature) as number;
       if (time > nowSeconds + clockSkew) continue; // from the future: not evidence of anything
-      times.set(witness.name, Math.max(times.get(witness.name) ?? 0, time));
+      times.set(name, Math.max(times.get(name) ?? 0, time));
     }
   }
   if (!quorumSatisfied(policy.parsedLog, new Set(times.keys()))) {
@@ -516,7 +599,7 @@ function splitView(saved: Checkpoint, checkpoint: Checkpoint): CrosscheckError {
 
 function checkHead(
   bundle: Bundle,
-  policy: TrustedPolicy,
+  channelVendorKeys: readonly PublicKey[],
   channel: Channel,
   releaseSha256: string,
   release: ReleasePredicate,
@@ -524,9 +607,7 @@ function checkHead(
   now: Date,
   state: EndpointState,
 ): HeadPredicate {
-  const head = openSigned("head", () =>
-    openHead(bundle.head.envelope, vendorKeys(policy, channel)),
-  );
+  const head = openSigned("head", () => openHead(bundle.head.envelope, channelVendorKeys));
   if (head.verifiedKeyids.length === 0) {
     throw refuse(
       "E_HEAD_UNSIGNED",

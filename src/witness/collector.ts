@@ -73,7 +73,13 @@ export class CosignatureCollector {
     try {
       while (!this.closed && this.latest) {
         const note = this.latest;
-        const met = await this.round(note);
+        // A failed round (a witness answered nonsense, storing the result failed) is retried.
+        const met = await this.round(note).catch((err: unknown) => {
+          this.options.warn?.(
+            `cosigning size ${sizeOfNote(note)} failed: ${(err as Error).message}`,
+          );
+          return false;
+        });
         if (this.latest === note) {
           if (!met) this.scheduleRetry(note);
           this.latest = undefined;
@@ -124,8 +130,9 @@ export class CosignatureCollector {
 
   private async publish(note: string, size: number, lines: string[], again = false): Promise<void> {
     if (size < this.published || (size === this.published && !again)) return;
-    this.published = size;
     await this.options.publish(note + lines.join(""));
+    // Only once stored: a failed publish leaves the size to be published again.
+    this.published = Math.max(this.published, size);
   }
 
   /** One add-checkpoint exchange; follows a 409 once to the size the witness really holds. */
@@ -189,4 +196,8 @@ export class CosignatureCollector {
     }
     throw new Error("answered 200 without a valid cosignature by its key");
   }
+}
+
+function sizeOfNote(note: string): number {
+  return parseCheckpoint(parseNote(note).text).size;
 }

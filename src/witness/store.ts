@@ -69,7 +69,12 @@ export class WitnessStore {
     return row && { size: row.size, root: new Uint8Array(row.root), checkpoint: row.checkpoint };
   }
 
+  /** Keeps a refused request; the same request refused again (a retrying fork) is kept once. */
   keepEvidence(record: Omit<EvidenceRecord, "id" | "receivedAt">): void {
+    const seen = this.db
+      .prepare("SELECT 1 FROM witness_evidence WHERE origin = ? AND kind = ? AND request = ?")
+      .get(record.origin, record.kind, record.request);
+    if (seen) return;
     this.db
       .prepare(
         "INSERT INTO witness_evidence (origin, kind, cosigned_checkpoint, request, received_at) VALUES (?, ?, ?, ?, ?)",

@@ -126,9 +126,14 @@ export class Witness {
           ).keeping("smaller-tree", smaller);
         }
         if (request.oldSize !== known.size) {
+          // A same-size fork is evidence whatever old size the request claims.
+          const forked =
+            current !== undefined &&
+            checkpoint.size === current.size &&
+            !bytesEqual(checkpoint.root, current.root);
           throw new Refusal(409, `${known.size}\n`, TLOG_SIZE_CONTENT_TYPE).keeping(
-            "smaller-tree",
-            smaller,
+            forked ? "same-size-different-root" : "smaller-tree",
+            forked ? current.checkpoint : smaller,
           );
         }
         if (checkpoint.size === known.size) {

@@ -16,6 +16,7 @@ import { readKeyFile } from "../../crypto/node.js";
 import { CrosscheckError } from "../../errors/index.js";
 import { hashFile, parseDuration, readTextFile, writeFileAtomic } from "../files.js";
 import { readSecretFile } from "../options.js";
+import { addServiceReviewCommands, releaseSubmitCommand } from "./service-release.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -111,6 +112,7 @@ export function releaseCommand(): Command {
       },
     );
 
+  release.addCommand(releaseSubmitCommand());
   return release;
 }
 
@@ -166,6 +168,7 @@ export function reviewCommand(): Command {
       writeFileAtomic(opts.out, `${JSON.stringify(signed, null, 2)}\n`);
       process.stdout.write(`${envelopeDigest(signed)}\n`);
     });
+  addServiceReviewCommands(review);
   return review;
 }
 

@@ -4,15 +4,12 @@
  * endpoint's memory: the pinned trust policy and the saved state in --state DIR, both replaced
  * atomically and only after the release was accepted.
  */
-import { existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
 import { Command, Option } from "commander";
-import { parseEnvelope } from "../../attest/index.js";
 import { fromBase64 } from "../../crypto/index.js";
 import { CrosscheckError } from "../../errors/index.js";
-import { loadTrustedPolicy, openPolicy, type TrustedPolicy } from "../../policy/index.js";
-import { EMPTY_STATE, parseBundle, parseEndpointState, verifyRelease } from "../../verify/index.js";
-import { hashFile, readTextFile, writeFileAtomic } from "../files.js";
+import { parseBundle, verifyRelease } from "../../verify/index.js";
+import { loadEndpointMemory } from "../endpoint-memory.js";
+import { hashFile, readTextFile } from "../files.js";
 
 export function verifyCommand(): Command {
   return new Command("verify")
@@ -36,23 +33,7 @@ export function verifyCommand(): Command {
     .option("--json", "print the result as JSON")
     .action(async (opts: VerifyOptions) => {
       const now = new Date();
-      mkdirSync(opts.state, { recursive: true });
-      const policyPath = join(opts.state, "policy.json");
-      const statePath = join(opts.state, "state.json");
-
-      const offered = parseEnvelope(readTextFile(opts.policy, "trust policy", 1 << 20));
-      let policy: TrustedPolicy;
-      if (existsSync(policyPath)) {
-        const trusted = loadTrustedPolicy(
-          parseEnvelope(readTextFile(policyPath, "pinned trust policy", 1 << 20)),
-        );
-        policy = openPolicy(offered, { trusted, now });
-      } else {
-        policy = openPolicy(offered, { now });
-      }
-      const state = existsSync(statePath)
-        ? parseEndpointState(readTextFile(statePath, "endpoint state"))
-        : EMPTY_STATE;
+      const { policy, state, save } = loadEndpointMemory(opts.state, opts.policy, now);
       const bundle = parseBundle(readTextFile(opts.bundle, "bundle", 4 << 20));
       const consistencyProof = opts.consistency ? readConsistency(opts.consistency) : undefined;
 
@@ -67,8 +48,7 @@ export function verifyCommand(): Command {
         consistencyProof,
       });
 
-      writeFileAtomic(policyPath, `${JSON.stringify(policy.envelope, null, 2)}\n`);
-      writeFileAtomic(statePath, `${JSON.stringify(result.state, null, 2)}\n`);
+      save(result.state);
       const summary = {
         accepted: true,
         channel: result.release.channel,

@@ -1,0 +1,142 @@
+/**
+ * Review lifecycle: a reviewer's signed verdict → checked against the policy and the release →
+ * logged → stored → the release's fate decided. One rejection by a policy reviewer vetoes
+ * (Decision 11); approvals from k distinct organisations publish (see ./publish.ts).
+ *
+ * Checks: the signer is a reviewer the policy names for the channel (unknown or revoked keys are
+ * refused with their own code); the organisation is the one the policy gives that key; the verdict
+ * judges exactly this release's envelope and artifact digests and the release's findings report;
+ * the release is in review; a reviewer key gives one verdict per release.
+ */
+import {
+  type Channel,
+  type Envelope,
+  envelopeLogEntry,
+  openRelease,
+  openReview,
+  parseEnvelope,
+  serializeEnvelope,
+} from "../attest/index.js";
+import { CrosscheckError } from "../errors/index.js";
+import { channelPolicy, isRevoked, reviewerKeys } from "../policy/index.js";
+import { type ReleaseContext, rfc3339 } from "./context.js";
+import { publishRelease } from "./publish.js";
+import type { ReleaseRow } from "./storage/index.js";
+
+export async function submitReview(
+  ctx: ReleaseContext,
+  releaseSha256: string,
+  envelope: Envelope,
+): Promise<ReleaseRow> {
+  const row = await ctx.store.release(releaseSha256);
+  if (!row) {
+    throw new CrosscheckError(
+      "E_RELEASE_NOT_FOUND",
+      `No release ${releaseSha256} was submitted here.`,
+    );
+  }
+  const channel = row.channel as Channel;
+  const parties = reviewerKeys(ctx.policy, channel);
+  const opened = openReview(
+    envelope,
+    parties.map((p) => p.key),
+  );
+  const keyid = opened.verifiedKeyids[0];
+  const party = parties.find((p) => p.key.keyid === keyid);
+  if (!keyid || !party) {
+    const revoked = envelope.signatures.some((s) => isRevokedSafe(ctx, s.keyid ?? ""));
+    throw revoked
+      ? new CrosscheckError(
+          "E_REVIEWER_REVOKED",
+          "The verdict is signed by a reviewer key the trust policy has revoked.",
+        )
+      : new CrosscheckError(
+          "E_REVIEWER_UNKNOWN",
+          `The verdict is not signed by a reviewer the trust policy names for ${channel}.`,
+        );
+  }
+  const p = opened.predicate;
+  if (p.verifier.id !== party.organization) {
+    throw new CrosscheckError(
+      "E_REVIEW_ORGANIZATION",
+      `The verdict speaks for ${JSON.stringify(p.verifier.id)}, but the policy gives this key to ${JSON.stringify(party.organization)}.`,
+    );
+  }
+  const release = openRelease(parseEnvelope(row.envelope), []).predicate;
+  const judged = (list: { name: string; sha256: string }[]) =>
+    list
+      .map((a) => `${a.name}\n${a.sha256}`)
+      .sort()
+      .join("\n");
+  if (
+    p.release.envelopeSha256 !== row.envelopeSha256 ||
+    p.release.channel !== row.channel ||
+    p.release.version !== row.version ||
+    judged(p.artifacts) !== judged(release.artifacts)
+  ) {
+    throw new CrosscheckError(
+      "E_REVIEW_MISMATCH",
+      "The verdict does not judge exactly this release's envelope and artifact digests.",
+    );
+  }
+
+  return ctx.serialize(`release:${row.envelopeSha256}`, async () => {
+    const current = (await ctx.store.release(releaseSha256)) as ReleaseRow;
+    if (current.status === "analyzing") {
+      throw new CrosscheckError(
+        "E_ANALYSIS_PENDING",
+        "The release is still being analysed; review it once its report is ready.",
+      );
+    }
+    if (current.status !== "in-review") {
+      throw new CrosscheckError(
+        "E_RELEASE_CLOSED",
+        `The release is already ${current.status}; it takes no more verdicts.`,
+      );
+    }
+    if (p.findings.reportSha256 !== current.reportSha256) {
+      throw new CrosscheckError(
+        "E_REPORT_MISMATCH",
+        `The verdict rests on report ${p.findings.reportSha256}, not on this release's findings report ${current.reportSha256}.`,
+      );
+    }
+    const reviews = await ctx.store.reviews(current.id);
+    if (reviews.some((r) => r.reviewerKeyid === keyid)) {
+      throw new CrosscheckError(
+        "E_REVIEW_DUPLICATE",
+        "This reviewer key already gave its verdict on this release.",
+      );
+    }
+    const logIndex = (await ctx.log.add(envelopeLogEntry(envelope))).index;
+    await ctx.store.insertReview({
+      releaseId: current.id,
+      envelopeSha256: opened.envelopeSha256,
+      envelope: serializeEnvelope(envelope),
+      organization: party.organization,
+      reviewerKeyid: keyid,
+      verdict: p.verdict,
+      logIndex,
+      submittedAt: rfc3339(ctx.now()),
+    });
+    if (p.verdict === "reject") {
+      await ctx.store.transition(current.id, "in-review", "rejected");
+    } else {
+      const approving = new Set([
+        ...reviews.filter((r) => r.verdict === "approve").map((r) => r.organization),
+        party.organization,
+      ]);
+      if (approving.size >= channelPolicy(ctx.policy, channel).reviewThreshold) {
+        await publishRelease(ctx, current);
+      }
+    }
+    return (await ctx.store.release(releaseSha256)) as ReleaseRow;
+  });
+}
+
+function isRevokedSafe(ctx: ReleaseContext, keyid: string): boolean {
+  try {
+    return isRevoked(ctx.policy, keyid);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,171 @@
+/** The release pipeline's tables on SQLite (synchronous driver; IMMEDIATE transactions). */
+import type { SqliteDatabase } from "../../store/index.js";
+import type {
+  HeadRow,
+  JobRow,
+  NewRelease,
+  ReleaseRow,
+  ReleaseStatus,
+  ReleaseStore,
+  ReviewRow,
+  Role,
+} from "./storage.js";
+
+const RELEASE = `SELECT id, channel, version, envelope_sha256 AS envelopeSha256, envelope, status,
+  log_index AS logIndex, report, report_sha256 AS reportSha256, submitted_at AS submittedAt,
+  published_at AS publishedAt FROM releases`;
+const HEAD = `SELECT release_id AS releaseId, envelope_sha256 AS envelopeSha256, envelope, issued,
+  expires, log_index AS logIndex FROM release_heads`;
+const REVIEW = `SELECT release_id AS releaseId, envelope_sha256 AS envelopeSha256, envelope,
+  organization, reviewer_keyid AS reviewerKeyid, verdict, log_index AS logIndex,
+  submitted_at AS submittedAt FROM release_reviews`;
+const JOB = `id, release_id AS releaseId, analyzer, status, attempts, report,
+  report_sha256 AS reportSha256, error`;
+
+export function openSqliteReleaseStore(database: SqliteDatabase): ReleaseStore {
+  const { db } = database;
+  const one = <T>(sql: string, ...args: unknown[]) => db.prepare(sql).get(...args) as T | undefined;
+  const all = <T>(sql: string, ...args: unknown[]) => db.prepare(sql).all(...args) as T[];
+  return {
+    async newestRelease(channel) {
+      return one<ReleaseRow>(`${RELEASE} WHERE channel = ? ORDER BY id DESC LIMIT 1`, channel);
+    },
+    async latestPublished(channel) {
+      return one<ReleaseRow>(
+        `${RELEASE} WHERE channel = ? AND status = 'published' ORDER BY id DESC LIMIT 1`,
+        channel,
+      );
+    },
+    async release(sha) {
+      return one<ReleaseRow>(`${RELEASE} WHERE envelope_sha256 = ?`, sha);
+    },
+    async releaseById(id) {
+      return one<ReleaseRow>(`${RELEASE} WHERE id = ?`, id);
+    },
+    async listReleases(filter) {
+      return all<ReleaseRow>(
+        `${RELEASE} WHERE (? IS NULL OR channel = ?) AND (? IS NULL OR status = ?) ORDER BY id DESC LIMIT 500`,
+        filter.channel ?? null,
+        filter.channel ?? null,
+        filter.status ?? null,
+        filter.status ?? null,
+      );
+    },
+    async insertRelease(row: NewRelease, analyzers) {
+      const insert = db.transaction(() => {
+        const { lastInsertRowid } = db
+          .prepare(
+            `INSERT INTO releases (channel, version, envelope_sha256, envelope, status, log_index, submitted_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            row.channel,
+            row.version,
+            row.envelopeSha256,
+            row.envelope,
+            row.status,
+            row.logIndex,
+            row.submittedAt,
+          );
+        const job = db.prepare(
+          "INSERT INTO analysis_jobs (release_id, analyzer, status, updated_at) VALUES (?, ?, 'queued', ?)",
+        );
+        for (const name of analyzers) job.run(lastInsertRowid, name, row.submittedAt);
+        return Number(lastInsertRowid);
+      });
+      const id = insert.immediate();
+      return (await this.releaseById(id)) as ReleaseRow;
+    },
+    async transition(id, from: ReleaseStatus, to: ReleaseStatus, at) {
+      const result = db
+        .prepare(
+          "UPDATE releases SET status = ?, published_at = COALESCE(?, published_at) WHERE id = ? AND status = ?",
+        )
+        .run(to, to === "published" ? (at ?? null) : null, id, from);
+      return result.changes === 1;
+    },
+    async setReport(id, report, sha) {
+      db.prepare("UPDATE releases SET report = ?, report_sha256 = ? WHERE id = ?").run(
+        report,
+        sha,
+        id,
+      );
+    },
+    async insertHead(row: HeadRow) {
+      db.prepare(
+        `INSERT INTO release_heads (release_id, envelope_sha256, envelope, issued, expires, log_index)
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (envelope_sha256) DO NOTHING`,
+      ).run(row.releaseId, row.envelopeSha256, row.envelope, row.issued, row.expires, row.logIndex);
+    },
+    async setHeadLogIndex(envelopeSha256, logIndex) {
+      db.prepare("UPDATE release_heads SET log_index = ? WHERE envelope_sha256 = ?").run(
+        logIndex,
+        envelopeSha256,
+      );
+    },
+    async newestHead(releaseId) {
+      return one<HeadRow>(
+        `${HEAD} WHERE release_id = ? ORDER BY issued DESC, id DESC LIMIT 1`,
+        releaseId,
+      );
+    },
+    async insertReview(row: ReviewRow) {
+      db.prepare(
+        `INSERT INTO release_reviews (release_id, envelope_sha256, envelope, organization, reviewer_keyid,
+           verdict, log_index, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        row.releaseId,
+        row.envelopeSha256,
+        row.envelope,
+        row.organization,
+        row.reviewerKeyid,
+        row.verdict,
+        row.logIndex,
+        row.submittedAt,
+      );
+    },
+    async reviews(releaseId) {
+      return all<ReviewRow>(`${REVIEW} WHERE release_id = ? ORDER BY id`, releaseId);
+    },
+    async requeueRunning() {
+      return db.prepare("UPDATE analysis_jobs SET status = 'queued' WHERE status = 'running'").run()
+        .changes;
+    },
+    async claimJob(at) {
+      return one<JobRow>(
+        `UPDATE analysis_jobs SET status = 'running', attempts = attempts + 1, updated_at = ?
+         WHERE id = (SELECT id FROM analysis_jobs WHERE status = 'queued' ORDER BY id LIMIT 1)
+         RETURNING ${JOB}`,
+        at,
+      );
+    },
+    async finishJob(id, result, at) {
+      if ("error" in result) {
+        db.prepare(
+          "UPDATE analysis_jobs SET status = 'failed', error = ?, updated_at = ? WHERE id = ?",
+        ).run(result.error, at, id);
+      } else {
+        db.prepare(
+          "UPDATE analysis_jobs SET status = 'done', report = ?, report_sha256 = ?, updated_at = ? WHERE id = ?",
+        ).run(result.report, result.reportSha256, at, id);
+      }
+    },
+    async jobs(releaseId) {
+      return all<JobRow>(
+        `SELECT ${JOB} FROM analysis_jobs WHERE release_id = ? ORDER BY analyzer`,
+        releaseId,
+      );
+    },
+    async insertToken(sha, role: Role, name, at) {
+      db.prepare(
+        "INSERT INTO api_tokens (token_sha256, role, name, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (token_sha256) DO NOTHING",
+      ).run(sha, role, name, at);
+    },
+    async tokenRole(sha) {
+      return one<{ role: Role; name: string }>(
+        "SELECT role, name FROM api_tokens WHERE token_sha256 = ?",
+        sha,
+      );
+    },
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * The release pipeline's storage: the narrow set of operations its lifecycles need, with one
+ * implementation per database (`sqlite.ts`, `postgres.ts`). Envelopes are stored as submitted;
+ * the log holds them too, and `log_index` says where.
+ */
+export type ReleaseStatus = "analyzing" | "in-review" | "published" | "rejected";
+export type JobStatus = "queued" | "running" | "done" | "failed";
+export type Role = "vendor" | "reviewer" | "admin";
+
+export interface ReleaseRow {
+  id: number;
+  channel: string;
+  version: string;
+  envelopeSha256: string;
+  envelope: string;
+  status: ReleaseStatus;
+  logIndex: number;
+  report: string | null;
+  reportSha256: string | null;
+  submittedAt: string;
+  publishedAt: string | null;
+}
+
+export interface HeadRow {
+  releaseId: number;
+  envelopeSha256: string;
+  envelope: string;
+  issued: string;
+  expires: string;
+  logIndex: number;
+}
+
+export interface ReviewRow {
+  releaseId: number;
+  envelopeSha256: string;
+  envelope: string;
+  organization: string;
+  reviewerKeyid: string;
+  verdict: "approve" | "reject";
+  logIndex: number;
+  submittedAt: string;
+}
+
+export interface JobRow {
+  id: number;
+  releaseId: number;
+  analyzer: string;
+  status: JobStatus;
+  attempts: number;
+  report: string | null;
+  reportSha256: string | null;
+  error: string | null;
+}
+
+export type NewRelease = Omit<ReleaseRow, "id" | "report" | "reportSha256" | "publishedAt">;
+
+export interface ReleaseStore {
+  /** The channel's newest submitted release (any status). */
+  newestRelease(channel: string): Promise<ReleaseRow | undefined>;
+  /** The channel's newest published release. */
+  latestPublished(channel: string): Promise<ReleaseRow | undefined>;
+  release(envelopeSha256: string): Promise<ReleaseRow | undefined>;
+  releaseById(id: number): Promise<ReleaseRow | undefined>;
+  listReleases(filter: { channel?: string; status?: string }): Promise<ReleaseRow[]>;
+  /** Inserts the release and one queued job per analyzer, in one transaction. */
+  insertRelease(row: NewRelease, analyzers: readonly string[]): Promise<ReleaseRow>;
+  /** Moves a release from one status to another; false when it was not in `from`. */
+  transition(id: number, from: ReleaseStatus, to: ReleaseStatus, at?: string): Promise<boolean>;
+  setReport(id: number, report: string, reportSha256: string): Promise<void>;
+
+  insertHead(row: HeadRow): Promise<void>;
+  /** Records where a head stored unlogged (log index -1) was appended to the log. */
+  setHeadLogIndex(envelopeSha256: string, logIndex: number): Promise<void>;
+  newestHead(releaseId: number): Promise<HeadRow | undefined>;
+  insertReview(row: ReviewRow): Promise<void>;
+  reviews(releaseId: number): Promise<ReviewRow[]>;
+
+  /** Puts back every job left running by a process that died. Returns how many. */
+  requeueRunning(): Promise<number>;
+  /** Claims the oldest queued job atomically (no two workers get the same one). */
+  claimJob(at: string): Promise<JobRow | undefined>;
+  finishJob(
+    id: number,
+    result: { report: string; reportSha256: string } | { error: string },
+    at: string,
+  ): Promise<void>;
+  jobs(releaseId: number): Promise<JobRow[]>;
+
+  insertToken(tokenSha256: string, role: Role, name: string, at: string): Promise<void>;
+  tokenRole(tokenSha256: string): Promise<{ role: Role; name: string } | undefined>;
+}
