@@ -51,8 +51,6 @@ import {
   bytesEqual,
   ed25519Verify,
   fromBase64,
-  generateNoteKey,
-  NOTE_KEY_TYPE_COSIGNATURE_V1,
   parseNote,
   parseSignerKey,
   parseVerifierKey,
@@ -75,13 +73,7 @@ import {
   parseCheckpoint,
   rootFromInclusionProof,
 } from "../src/merkle/index.js";
-import {
-  openPolicy,
-  POLICY_TYPE,
-  type PolicyDocument,
-  signPolicy,
-  type TrustedPolicy,
-} from "../src/policy/index.js";
+import { openPolicy, signPolicy, type TrustedPolicy } from "../src/policy/index.js";
 import {
   BUNDLE_MEDIA_TYPE,
   type Bundle,
@@ -89,6 +81,7 @@ import {
   serializeBundle,
   verifyRelease,
 } from "../src/verify/index.js";
+import { keys, policyDocument } from "../test/support/parties.js";
 
 const SIGSTORE = "@sigstore/verify@3.1.1";
 const NOW = new Date("2026-11-23T12:00:00Z");
@@ -155,58 +148,6 @@ function progress(message: string): void {
 // The world: keys, the trust policy, the envelopes, a log of `treeSize` entries holding them,
 // and a cosigned checkpoint.
 
-function policyDocument(k: ReturnType<typeof makeKeys>): PolicyDocument {
-  return {
-    type: POLICY_TYPE,
-    version: 1,
-    expires: "2027-11-23T00:00:00Z",
-    root: { keys: k.roots.map((r) => r.verifierKey), threshold: 2 },
-    log: {
-      policy: [
-        `log ${k.log.verifierKey}`,
-        ...k.witnesses.map((w, i) => `witness w${i + 1} ${w.verifierKey}`),
-        "group witnesses 2 w1 w2 w3",
-        "quorum witnesses",
-        "",
-      ].join("\n"),
-      maxCheckpointAge: 3600,
-    },
-    regions: ["eu", "us"],
-    channels: {
-      sigdb: { vendorKeys: [k.vendor.verifierKey], reviewThreshold: 2, headExpiry: 86400 },
-      rules: { vendorKeys: [k.otherVendor.verifierKey], reviewThreshold: 1, headExpiry: 86400 },
-    },
-    reviewers: [
-      { key: k.alpha.verifierKey, organization: "Alpha Labs" },
-      { key: k.alpha2.verifierKey, organization: "Alpha Labs" },
-      { key: k.beta.verifierKey, organization: "Beta Review" },
-      { key: k.gamma.verifierKey, organization: "Gamma Security" },
-      { key: k.revoked.verifierKey, organization: "Delta Audit" },
-    ],
-    rebuilders: [],
-    rebuildThreshold: 0,
-    revoked: [k.revoked.verifierKey],
-  };
-}
-
-function makeKeys() {
-  const k = (name: string) => generateNoteKey(name);
-  return {
-    roots: [k("root-1.example"), k("root-2.example"), k("root-3.example")],
-    log: k("log.crosscheck.example"),
-    witnesses: [1, 2, 3].map((i) =>
-      generateNoteKey(`w${i}.witness.example`, NOTE_KEY_TYPE_COSIGNATURE_V1),
-    ),
-    vendor: k("vendor.example/releases"),
-    otherVendor: k("other-vendor.example/releases"),
-    alpha: k("alpha.example/reviewer"),
-    alpha2: k("alpha.example/second-reviewer"),
-    beta: k("beta.example/reviewer"),
-    gamma: k("gamma.example/reviewer"),
-    revoked: k("delta.example/reviewer"),
-  };
-}
-
 /** A Merkle tree of `size` leaves kept as one flat array of complete nodes per level. */
 class FlatTree {
   readonly levels: Uint8Array[] = [];
@@ -269,7 +210,7 @@ interface World {
 }
 
 function buildWorld(treeSize: number): World {
-  const k = makeKeys();
+  const k = keys();
   const policy = openPolicy(
     signPolicy(policyDocument(k), [
       k.roots[0]?.signerKey as string,
