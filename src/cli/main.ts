@@ -6,6 +6,12 @@ import { buildProgram } from "./program.js";
 
 installNodeCrypto();
 
+// `crosscheck … | head` closes the pipe early; that is the reader's choice, not a failure.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(0);
+  throw err;
+});
+
 try {
   await buildProgram().parseAsync(process.argv);
 } catch (err) {
