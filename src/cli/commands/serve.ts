@@ -13,7 +13,12 @@ import { readKeyFile, readSignerKeyFile } from "../../crypto/node.js";
 import { CrosscheckError } from "../../errors/index.js";
 import { TransparencyLog } from "../../log/index.js";
 import { cosignatureSigner } from "../../merkle/index.js";
-import { openPolicy, parseTlogPolicy, type TlogPolicy } from "../../policy/index.js";
+import {
+  openPolicy,
+  parseTlogPolicy,
+  type TlogPolicy,
+  type TrustedPolicy,
+} from "../../policy/index.js";
 import {
   ArtifactStore,
   DEFAULT_MAX_ARTIFACT_SIZE,
@@ -30,6 +35,7 @@ import {
   redactUrl,
 } from "../../store/index.js";
 import { CosignatureCollector, Witness, WitnessStore } from "../../witness/index.js";
+import { readTextFile } from "../files.js";
 import { parseCount, parsePort } from "../options.js";
 import {
   createDemoFolder,
@@ -49,7 +55,13 @@ interface ServeOptions {
   init?: boolean;
   maxArtifactSize: number;
   writesPerMinute: number;
+  logKey?: string;
+  policy?: string;
+  witnessPolicy?: string;
+  token?: string[];
 }
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function serveCommand(): Command {
   return new Command("serve")
@@ -61,6 +73,20 @@ export function serveCommand(): Command {
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--database <url>", "postgres://… to keep everything in PostgreSQL instead of SQLite")
     .option("--init", "only create the demo folder (keys, policy, tokens), then exit")
+    .option(
+      "--log-key <file>",
+      "production: the log's private key (with --policy and --witness-policy)",
+    )
+    .option("--policy <file>", "production: the signed trust policy")
+    .option(
+      "--witness-policy <file>",
+      "production: C2SP tlog-policy naming this log and its witnesses with their URLs",
+    )
+    .option(
+      "--token <role:name=file>",
+      "production: an API token file for a role (vendor, reviewer, admin), repeatable",
+      collect,
+    )
     .option(
       "--max-artifact-size <bytes>",
       "largest artifact accepted",
@@ -78,6 +104,24 @@ export function serveCommand(): Command {
     });
 }
 
+/** What differs between the demo and a provisioned deployment; the rest is the same server. */
+interface ServiceConfig {
+  mode: "demo" | "production";
+  logSigner: ReturnType<typeof readSignerKeyFile>;
+  policy: TrustedPolicy;
+  /** Token files to register (hashed) at start: role and name per file. */
+  tokens: { role: "vendor" | "reviewer" | "admin"; name: string; path: string }[];
+  /** Witness policy; in the demo it is made once the log key is known. */
+  witnessPolicy: (log: TransparencyLog, port: number) => TlogPolicy;
+  /** The demo's in-process witnesses (none in production). */
+  demoWitnesses: (log: TransparencyLog) => Promise<{ name: string; witness: Witness }[]>;
+  /** Only the demo holds the vendor key, to re-sign heads (Decision 17). */
+  headSigner?: ReturnType<typeof ed25519EnvelopeSigner>;
+  /** What to print once listening (the demo's instructions). */
+  banner?: string;
+  closers: (() => Promise<void>)[];
+}
+
 async function serve(opts: ServeOptions): Promise<void> {
   const postgresUrl = opts.database && isPostgresUrl(opts.database) ? opts.database : undefined;
   if (opts.database && !postgresUrl) {
@@ -86,36 +130,13 @@ async function serve(opts: ServeOptions): Promise<void> {
       "--database takes a postgres:// URL; SQLite lives in --data.",
     );
   }
-  const paths = demoPaths(opts.data);
-  let created = false;
-  if (!isDemoFolder(opts.data)) {
-    if (postgresUrl && !opts.init) {
-      throw new CrosscheckError(
-        "E_KEY_MISSING",
-        `A shared PostgreSQL database needs its keys given explicitly (Decision 1): ${opts.data} holds none. Create them once with \`crosscheck serve --init --data ${opts.data}\` (or provision them), then start again.`,
-      );
-    }
-    if (!isFreshFolder(opts.data)) {
-      throw new CrosscheckError(
-        "E_DATA_FOLDER",
-        `${opts.data} is neither empty nor a Crosscheck demo folder; give an empty or new --data folder.`,
-      );
-    }
-    createDemoFolder(opts.data);
-    created = true;
-  }
   const url = `http://${opts.host.includes(":") ? `[${opts.host}]` : opts.host}:${opts.port}`;
-  if (opts.init) {
-    process.stdout.write(
-      created
-        ? `Created the demo folder ${opts.data}.\n${demoInstructions(opts.data, url)}`
-        : `${opts.data} is already a demo folder.\n`,
-    );
-    return;
-  }
+  const provisioned = opts.logKey || opts.policy || opts.witnessPolicy || opts.token;
+  const config = provisioned ? productionConfig(opts) : demoConfig(opts, url, postgresUrl);
+  if (!config) return; // --init only
   mkdirSync(opts.data, { recursive: true });
-  const logSigner = readSignerKeyFile(join(paths.keys, "log.key"));
-  const policy = openPolicy(parseEnvelope(readFileSync(paths.policy)), { now: new Date() });
+  const logSigner = config.logSigner;
+  const policy = config.policy;
 
   const database: Database = postgresUrl
     ? await openPostgres(postgresUrl, { max: 8 })
@@ -124,56 +145,24 @@ async function serve(opts: ServeOptions): Promise<void> {
   const log = await TransparencyLog.open({ database, signer: logSigner, witnessed: true });
   const store = openReleaseStore(database);
   const now = new Date().toISOString();
-  for (const file of existsSync(paths.tokens) ? readdirSync(paths.tokens) : []) {
-    const name = file.replace(/\.token$/, "");
-    const role = TOKEN_ROLES[name];
-    if (!role || !file.endsWith(".token")) continue;
-    const token = readFileSync(join(paths.tokens, file), "utf8").trim();
+  for (const token of config.tokens) {
+    const secret = readTextFile(token.path, "token", 4096).trim();
     await store.insertToken(
-      createHash("sha256").update(token, "utf8").digest("hex"),
-      role,
-      name,
+      createHash("sha256").update(secret, "utf8").digest("hex"),
+      token.role,
+      token.name,
       now,
     );
   }
-
-  // The demo witnesses: three cosigners in this process, each with its own state file.
-  mkdirSync(join(opts.data, "witnesses"), { recursive: true });
-  const witnessDatabases: Database[] = [];
-  const demoWitnesses = [];
-  for (const name of WITNESSES) {
-    const wdb = openSqlite(join(opts.data, "witnesses", `${name}.sqlite`));
-    await migrate(wdb);
-    witnessDatabases.push(wdb);
-    demoWitnesses.push({
-      name,
-      witness: new Witness({
-        signer: cosignatureSigner(readKeyFile(join(paths.keys, `witness-${name}.key`))),
-        logs: [log.verifierKey],
-        store: new WitnessStore(wdb),
-      }),
-    });
-  }
-  const local = `http://127.0.0.1:${opts.port}`;
-  const witnessPolicy: TlogPolicy = parseTlogPolicy(
-    [
-      `log ${log.verifierKey}`,
-      ...WITNESSES.map(
-        (name) =>
-          `witness ${name} ${readFileSync(join(paths.keys, `witness-${name}.vkey`), "utf8").trim()} ${local}/demo-witness/${name}`,
-      ),
-      `group demo-witnesses 2 ${WITNESSES.join(" ")}`,
-      "quorum demo-witnesses",
-      "",
-    ].join("\n"),
-  );
+  const demoWitnesses = await config.demoWitnesses(log);
+  const witnessPolicy = config.witnessPolicy(log, opts.port);
 
   const service = new ReleaseService({
     store,
     log,
     policy,
     artifacts: new ArtifactStore(join(opts.data, "artifacts"), opts.maxArtifactSize),
-    headSigner: ed25519EnvelopeSigner(readKeyFile(join(paths.keys, "vendor.key"))),
+    headSigner: config.headSigner,
   });
   const app = await createServer({
     log,
@@ -197,10 +186,14 @@ async function serve(opts: ServeOptions): Promise<void> {
   collector.offer(log.latestCheckpoint());
   const requeued = await service.start();
 
-  if (created) process.stdout.write(demoInstructions(opts.data, url));
+  if (config.banner) process.stdout.write(config.banner);
   const where = postgresUrl ? redactUrl(postgresUrl) : join(opts.data, "crosscheck.sqlite");
+  const witnesses =
+    config.mode === "demo"
+      ? `demo witnesses ${url}/demo-witness/w1..w3`
+      : `${witnessPolicy.witnesses.length} witnesses`;
   process.stderr.write(
-    `Crosscheck serving at ${url} (demo; ${where}): API ${url}/api/v1, docs ${url}/api/docs, log ${url}/log/, demo witnesses ${url}/demo-witness/w1..w3${requeued ? `; re-queued ${requeued} analysis job(s)` : ""}\n`,
+    `Crosscheck serving at ${url} (${config.mode}; ${where}): API ${url}/api/v1, docs ${url}/api/docs, log ${url}/log/, ${witnesses}${requeued ? `; re-queued ${requeued} analysis job(s)` : ""}\n`,
   );
 
   let stopping = false;
@@ -212,8 +205,162 @@ async function serve(opts: ServeOptions): Promise<void> {
     await service.close();
     await log.close();
     await database.close();
-    for (const wdb of witnessDatabases) await wdb.close();
+    for (const close of config.closers) await close();
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
+}
+
+/** The demo: a fresh folder gets everything it needs; the server runs its own three witnesses. */
+function demoConfig(
+  opts: ServeOptions,
+  url: string,
+  postgresUrl: string | undefined,
+): ServiceConfig | undefined {
+  const paths = demoPaths(opts.data);
+  let created = false;
+  if (!isDemoFolder(opts.data)) {
+    if (postgresUrl && !opts.init) {
+      throw new CrosscheckError(
+        "E_KEY_MISSING",
+        `A shared PostgreSQL database needs its keys given explicitly (Decision 1): ${opts.data} holds none. Create them once with \`crosscheck serve --init --data ${opts.data}\`, or provision them and pass --log-key, --policy and --witness-policy.`,
+      );
+    }
+    if (!isFreshFolder(opts.data)) {
+      throw new CrosscheckError(
+        "E_DATA_FOLDER",
+        `${opts.data} is neither empty nor a Crosscheck demo folder; give an empty or new --data folder, or provision the service with --log-key, --policy and --witness-policy.`,
+      );
+    }
+    createDemoFolder(opts.data);
+    created = true;
+  }
+  if (opts.init) {
+    process.stdout.write(
+      created
+        ? `Created the demo folder ${opts.data}.\n${demoInstructions(opts.data, url)}`
+        : `${opts.data} is already a demo folder.\n`,
+    );
+    return undefined;
+  }
+  const closers: (() => Promise<void>)[] = [];
+  return {
+    mode: "demo",
+    logSigner: readSignerKeyFile(join(paths.keys, "log.key")),
+    policy: openPolicy(parseEnvelope(readFileSync(paths.policy)), { now: new Date() }),
+    tokens: (existsSync(paths.tokens) ? readdirSync(paths.tokens) : [])
+      .filter((file) => file.endsWith(".token") && TOKEN_ROLES[file.replace(/\.token$/, "")])
+      .map((file) => {
+        const name = file.replace(/\.token$/, "");
+        return {
+          role: TOKEN_ROLES[name] as "vendor" | "reviewer" | "admin",
+          name,
+          path: join(paths.tokens, file),
+        };
+      }),
+    headSigner: ed25519EnvelopeSigner(readKeyFile(join(paths.keys, "vendor.key"))),
+    banner: created ? demoInstructions(opts.data, url) : undefined,
+    closers,
+    // Three cosigners in this process, each with its own state file.
+    async demoWitnesses(log) {
+      mkdirSync(join(opts.data, "witnesses"), { recursive: true });
+      const witnesses = [];
+      for (const name of WITNESSES) {
+        const wdb = openSqlite(join(opts.data, "witnesses", `${name}.sqlite`));
+        await migrate(wdb);
+        closers.push(() => wdb.close());
+        witnesses.push({
+          name,
+          witness: new Witness({
+            signer: cosignatureSigner(readKeyFile(join(paths.keys, `witness-${name}.key`))),
+            logs: [log.verifierKey],
+            store: new WitnessStore(wdb),
+          }),
+        });
+      }
+      return witnesses;
+    },
+    witnessPolicy(log, port) {
+      const local = `http://127.0.0.1:${port}`;
+      return parseTlogPolicy(
+        [
+          `log ${log.verifierKey}`,
+          ...WITNESSES.map(
+            (name) =>
+              `witness ${name} ${readFileSync(join(paths.keys, `witness-${name}.vkey`), "utf8").trim()} ${local}/demo-witness/${name}`,
+          ),
+          `group demo-witnesses 2 ${WITNESSES.join(" ")}`,
+          "quorum demo-witnesses",
+          "",
+        ].join("\n"),
+      );
+    },
+  };
+}
+
+/**
+ * A provisioned deployment (Decision 1 and 17): the log key, the signed policy, the witnesses and
+ * the tokens are given; the server holds no vendor or reviewer key, so vendors submit heads.
+ */
+function productionConfig(opts: ServeOptions): ServiceConfig {
+  if (!opts.logKey || !opts.policy || !opts.witnessPolicy) {
+    throw new CrosscheckError(
+      "E_USAGE",
+      "A provisioned service needs --log-key, --policy and --witness-policy together (and --token for each role).",
+    );
+  }
+  const logSigner = readSignerKeyFile(opts.logKey);
+  const policy = openPolicy(parseEnvelope(readTextFile(opts.policy, "trust policy", 1 << 20)), {
+    now: new Date(),
+  });
+  const witnessPolicy = parseTlogPolicy(
+    readTextFile(opts.witnessPolicy, "witness policy", 1 << 16),
+  );
+  if (witnessPolicy.logs.length !== 1 || witnessPolicy.logs[0]?.key !== logSigner.verifierKey) {
+    throw new CrosscheckError(
+      "E_WITNESS_POLICY",
+      `${opts.witnessPolicy} must name exactly this log (log ${logSigner.verifierKey}) and its witnesses.`,
+    );
+  }
+  if (witnessPolicy.witnesses.some((w) => !w.url)) {
+    throw new CrosscheckError(
+      "E_WITNESS_POLICY",
+      `Every witness in ${opts.witnessPolicy} needs a URL.`,
+    );
+  }
+  const policyLog = policy.parsedLog.logs[0]?.key;
+  if (policyLog !== logSigner.verifierKey) {
+    throw new CrosscheckError(
+      "E_POLICY_LOG",
+      `The trust policy names the log ${policyLog}, not this log (${logSigner.verifierKey}); endpoints would refuse every bundle.`,
+    );
+  }
+  return {
+    mode: "production",
+    logSigner,
+    policy,
+    tokens: (opts.token ?? []).map(parseTokenOption),
+    closers: [],
+    demoWitnesses: async () => [],
+    witnessPolicy: () => witnessPolicy,
+  };
+}
+
+function parseTokenOption(text: string): {
+  role: "vendor" | "reviewer" | "admin";
+  name: string;
+  path: string;
+} {
+  const match = /^(vendor|reviewer|admin):([^=]+)=(.+)$/.exec(text);
+  if (!match) {
+    throw new CrosscheckError(
+      "E_USAGE",
+      `--token takes ROLE:NAME=FILE with ROLE vendor, reviewer or admin, e.g. vendor:acme=acme.token; got ${JSON.stringify(text)}.`,
+    );
+  }
+  return {
+    role: match[1] as "vendor" | "reviewer" | "admin",
+    name: match[2] as string,
+    path: match[3] as string,
+  };
 }
