@@ -5,6 +5,7 @@
 import type { Envelope, EnvelopeSigner } from "../attest/index.js";
 import type { TransparencyLog } from "../log/index.js";
 import type { TrustedPolicy } from "../policy/index.js";
+import { publishedPredecessor, rulesAnalyzer } from "../review/index.js";
 import { AnalysisWorker } from "./analyze.js";
 import { artifactInventory } from "./analyzers/artifact-inventory.js";
 import type { ArtifactStore } from "./artifacts.js";
@@ -39,7 +40,10 @@ export class ReleaseService {
       log: options.log,
       policy: options.policy,
       artifacts: options.artifacts,
-      analyzers: options.analyzers ?? DEFAULT_ANALYZERS,
+      analyzers: options.analyzers ?? [
+        ...DEFAULT_ANALYZERS,
+        rulesAnalyzer({ previous: publishedPredecessor(options.store, options.artifacts) }),
+      ],
       headSigner: options.headSigner,
       now: options.now ?? (() => new Date()),
       serialize: keyedSerializer(),

@@ -16,6 +16,7 @@ import { readKeyFile } from "../../crypto/node.js";
 import { CrosscheckError } from "../../errors/index.js";
 import { hashFile, parseDuration, readTextFile, writeFileAtomic } from "../files.js";
 import { readSecretFile } from "../options.js";
+import { reviewRulesCommand } from "./review-rules.js";
 import { addServiceReviewCommands, releaseSubmitCommand } from "./service-release.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -169,6 +170,7 @@ export function reviewCommand(): Command {
       process.stdout.write(`${envelopeDigest(signed)}\n`);
     });
   addServiceReviewCommands(review);
+  review.addCommand(reviewRulesCommand());
   return review;
 }
 

@@ -349,21 +349,30 @@ export function tokenize(src: string): Tokens {
         continue;
       case 61:
         if (src.charCodeAt(i + 1) === 61) {
-          push(T.EQ, s, (i += 2));
+          push(T.EQ, s, i + 2);
+          i += 2;
         } else push(T.ASSIGN, s, ++i);
         continue;
       case 60: {
         const d = src.charCodeAt(i + 1);
-        if (d === 61) push(T.LE, s, (i += 2));
-        else if (d === 60) push(T.SHL, s, (i += 2));
-        else push(T.LT, s, ++i);
+        if (d === 61) {
+          push(T.LE, s, i + 2);
+          i += 2;
+        } else if (d === 60) {
+          push(T.SHL, s, i + 2);
+          i += 2;
+        } else push(T.LT, s, ++i);
         continue;
       }
       case 62: {
         const d = src.charCodeAt(i + 1);
-        if (d === 61) push(T.GE, s, (i += 2));
-        else if (d === 62) push(T.SHR, s, (i += 2));
-        else push(T.GT, s, ++i);
+        if (d === 61) {
+          push(T.GE, s, i + 2);
+          i += 2;
+        } else if (d === 62) {
+          push(T.SHR, s, i + 2);
+          i += 2;
+        } else push(T.GT, s, ++i);
         continue;
       }
       case 43:
@@ -394,8 +403,10 @@ export function tokenize(src: string): Tokens {
         push(T.TILDE, s, ++i);
         continue;
       case 46:
-        if (src.charCodeAt(i + 1) === 46) push(T.DOTDOT, s, (i += 2));
-        else push(T.DOT, s, ++i);
+        if (src.charCodeAt(i + 1) === 46) {
+          push(T.DOTDOT, s, i + 2);
+          i += 2;
+        } else push(T.DOT, s, ++i);
         continue;
       case 0xfeff: // byte order mark
         i++;
