@@ -181,6 +181,10 @@ describe.each(backends)("the release service on $name", (backend) => {
       expect(b1.code, b1.stderr).toBe(0);
       expect(b1.stdout).toContain("published");
 
+      // The rules analyzer ran on the release; its findings are what the reviewers signed.
+      const shown = await runCli(["review", "show", first.id, "--server", server]);
+      expect(shown.stdout).toContain('"analyzer":"yara-rules"');
+
       // The endpoint updates and installs it.
       const u1 = await runCli(["update", ...endpoint]);
       expect(u1.code, u1.stderr).toBe(0);

@@ -24,8 +24,15 @@ export function hygiene(facts: RuleFacts): Finding[] {
       "low",
       facts.ref,
       rule.loc,
-      `New rule ${rule.name} has no ${missing.join(", no ")} in its meta.`,
+      `New rule ${rule.name} lacks ${listed(missing)} in its meta.`,
       missing.map((m) => `missing ${m}`),
     ),
   ];
+}
+
+/** "a", "a and b", "a, b and c". */
+function listed(items: readonly string[]): string {
+  return items.length < 2
+    ? (items[0] ?? "")
+    : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
 }
