@@ -6,9 +6,12 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import {
+  closeSync,
   createReadStream,
   createWriteStream,
+  fsyncSync,
   mkdirSync,
+  openSync,
   renameSync,
   rmSync,
   statSync,
@@ -108,6 +111,13 @@ export class ArtifactStore {
       if (this.size(sha256) === size) {
         rmSync(temp, { force: true });
         return { stored: false };
+      }
+      // On disk before it is visible: a release accepted on this artifact must not lose it.
+      const fd = openSync(temp, "r");
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
       }
       renameSync(temp, target);
       return { stored: true };
