@@ -179,15 +179,19 @@ const EQ_WORDS: Record<string, BinaryOp> = {
   matches: "matches",
 };
 
-const MODIFIERS = new Set([
-  "nocase",
-  "wide",
-  "ascii",
-  "fullword",
-  "private",
-  "xor",
-  "base64",
-  "base64wide",
+/** Placeholder, replaced before the node is returned (keeps the key order of the node). */
+const PENDING_LOC: Loc = { file: "", line: 0, column: 0, offset: 0, end: 0 };
+
+/** Modifier names, each with its bit (to find duplicates without a set per string). */
+const MODIFIERS = new Map<string, number>([
+  ["nocase", 1],
+  ["wide", 2],
+  ["ascii", 4],
+  ["fullword", 8],
+  ["private", 16],
+  ["xor", 32],
+  ["base64", 64],
+  ["base64wide", 128],
 ]);
 
 export function parseSource(source: string, options: ParseOptions = {}): RuleFile {
@@ -286,8 +290,18 @@ class FileParser {
         else hi = mid - 1;
       }
       h = lo;
-    } else {
-      while (h + 1 < ls.length && ls[h + 1] <= offset) h++;
+    } else if (h + 1 < ls.length && ls[h + 1] <= offset) {
+      h++;
+      if (h + 1 < ls.length && ls[h + 1] <= offset) {
+        let lo = h + 1;
+        let hi = ls.length - 1;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >> 1;
+          if (ls[mid] <= offset) lo = mid;
+          else hi = mid - 1;
+        }
+        h = lo;
+      }
     }
     this.lineHint = h;
     return h;
@@ -584,7 +598,7 @@ class FileParser {
           value,
           raw,
           modifiers: this.modifiers("text"),
-          loc: this.loc(0, 0),
+          loc: this.locFrom(s),
         };
       } else if (k === T.HEX) {
         const raw = this.src.slice(this.start[vt] + 1, this.end[vt] - 1);
@@ -595,7 +609,7 @@ class FileParser {
           tokens,
           raw,
           modifiers: this.modifiers("hex"),
-          loc: this.loc(0, 0),
+          loc: this.locFrom(s),
         };
       } else if (k === T.REGEX) {
         const { pattern, flags } = this.regex(vt);
@@ -605,13 +619,12 @@ class FileParser {
           pattern,
           flags,
           modifiers: this.modifiers("regex"),
-          loc: this.loc(0, 0),
+          loc: this.locFrom(s),
         };
       } else {
         this.p--;
         throw this.unexpected('a text string "…", a hex string { … } or a regular expression /…/');
       }
-      def.loc = this.locFrom(s);
       out.push(def);
       if (out.length > this.ctx.limits.maxStringsPerRule) {
         throw this.limit(
@@ -631,14 +644,15 @@ class FileParser {
       fullword: false,
       private: false,
     };
-    const seen = new Set<string>();
+    let seen = 0;
     while (this.kind[this.p] === T.IDENT && !this.atSection()) {
       const t = this.p;
       const name = this.text(t);
-      if (!MODIFIERS.has(name)) break;
+      const bit = MODIFIERS.get(name);
+      if (bit === undefined) break;
       this.p++;
-      if (seen.has(name)) throw this.error(this.start[t], `duplicate modifier "${name}"`);
-      seen.add(name);
+      if ((seen & bit) !== 0) throw this.error(this.start[t], `duplicate modifier "${name}"`);
+      seen |= bit;
       const allowed =
         type === "text" ||
         name === "private" ||
@@ -828,121 +842,139 @@ class FileParser {
   // ------------------------------------------------------------------------------------------
   // Hex strings
 
+  /** Position, end and nesting depth in the hex string being read. */
+  private hexAt = 0;
+  private hexEnd = 0;
+  private hexDepth = 0;
+
   private parseHex(i: number): HexToken[] {
-    const src = this.src;
-    let j = this.start[i] + 1;
-    const e = this.end[i] - 1;
-    const skip = (): void => {
-      for (;;) {
-        const c = src.charCodeAt(j);
-        if (c === 32 || c === 9 || c === 10 || c === 13) j++;
-        else if (c === 47 && src.charCodeAt(j + 1) === 42) j = src.indexOf("*/", j + 2) + 2;
-        else if (c === 47 && src.charCodeAt(j + 1) === 47) {
-          const nl = src.indexOf("\n", j);
-          j = nl < 0 || nl > e ? e : nl;
-        } else return;
-      }
-    };
-    const nibble = (c: number): number =>
-      c >= 48 && c <= 57 ? c - 48 : (c | 32) >= 97 && (c | 32) <= 102 ? (c | 32) - 87 : -1;
-    let depth = 0;
-    const seq = (inAlt: boolean): HexToken[] => {
-      const out: HexToken[] = [];
-      for (;;) {
-        skip();
-        if (j >= e) break;
-        const c = src.charCodeAt(j);
-        if (c === 124 || c === 41) {
-          if (!inAlt) throw this.error(j, `unexpected '${String.fromCharCode(c)}' in hex string`);
-          break;
-        }
-        if (c === 40) {
-          if (++depth > this.ctx.limits.maxDepth) throw this.limit(j, "hex string nested too deep");
-          const open = j++;
-          const alternatives: HexToken[][] = [];
-          for (;;) {
-            const alt = seq(true);
-            if (alt.length === 0) throw this.error(j, "empty alternative in hex string");
-            alternatives.push(alt);
-            skip();
-            const d = src.charCodeAt(j);
-            if (d === 124) {
-              j++;
-              continue;
-            }
-            if (d === 41) {
-              j++;
-              break;
-            }
-            throw this.error(open, "unterminated alternative ( … ) in hex string");
-          }
-          depth--;
-          out.push({ kind: "alt", alternatives });
-          continue;
-        }
-        if (c === 91) {
-          const open = j++;
-          skip();
-          const num = (): number | undefined => {
-            const s0 = j;
-            while (src.charCodeAt(j) >= 48 && src.charCodeAt(j) <= 57) j++;
-            return j > s0 ? Number.parseInt(src.slice(s0, j), 10) : undefined;
-          };
-          const a = num();
-          skip();
-          let min = a ?? 0;
-          let max: number | undefined = a;
-          if (src.charCodeAt(j) === 45) {
-            j++;
-            skip();
-            max = num();
-            skip();
-          } else if (a === undefined) {
-            throw this.error(open, "a jump needs a length: [n], [n-m] or [n-]");
-          }
-          if (src.charCodeAt(j) !== 93) throw this.error(open, "malformed jump in hex string");
-          j++;
-          if (max !== undefined && min > max) {
-            throw this.error(open, `invalid jump [${min}-${max}]: lower bound above upper bound`);
-          }
-          if (min < 0) min = 0;
-          out.push({ kind: "jump", min, max });
-          continue;
-        }
-        let negated = false;
-        if (c === 126) {
-          negated = true;
-          j++;
-          skip();
-        }
-        const h = src.charCodeAt(j);
-        const l = src.charCodeAt(j + 1);
-        const hv = h === 63 ? -2 : nibble(h);
-        const lv = l === 63 ? -2 : nibble(l);
-        if (hv === -1 || lv === -1 || j + 1 >= e) {
-          throw this.error(
-            j,
-            `invalid hex string: "${src.slice(j, Math.min(j + 2, e))}" is not a byte`,
-          );
-        }
-        j += 2;
-        const mask = (hv === -2 ? 0 : 0xf0) | (lv === -2 ? 0 : 0x0f);
-        if (negated && mask === 0) throw this.error(j - 2, 'cannot negate "??" in hex string');
-        out.push({
-          kind: "byte",
-          value: (Math.max(hv, 0) << 4) | Math.max(lv, 0),
-          mask,
-          negated,
-        });
-      }
-      return out;
-    };
-    const tokens = seq(false);
+    this.hexAt = this.start[i] + 1;
+    this.hexEnd = this.end[i] - 1;
+    this.hexDepth = 0;
+    const tokens = this.hexSeq(false);
     if (tokens.length === 0) throw this.error(this.start[i], "empty hex string");
     if (tokens[0].kind === "jump" || tokens[tokens.length - 1].kind === "jump") {
       throw this.error(this.start[i], "a hex string cannot start or end with a jump");
     }
     return tokens;
+  }
+
+  /** Skips blanks and comments in a hex string from `j`; returns the next position. */
+  private hexSkip(j: number): number {
+    const src = this.src;
+    for (;;) {
+      const c = src.charCodeAt(j);
+      if (c === 32 || c === 9 || c === 10 || c === 13) j++;
+      else if (c === 47 && src.charCodeAt(j + 1) === 42) j = src.indexOf("*/", j + 2) + 2;
+      else if (c === 47 && src.charCodeAt(j + 1) === 47) {
+        const e = this.hexEnd;
+        const nl = src.indexOf("\n", j);
+        j = nl < 0 || nl > e ? e : nl;
+      } else return j;
+    }
+  }
+
+  /** The number at `j` in a jump, or -1 when there is none; moves `hexAt` past it. */
+  private hexNumber(j: number): number {
+    const src = this.src;
+    const s0 = j;
+    while (src.charCodeAt(j) >= 48 && src.charCodeAt(j) <= 57) j++;
+    this.hexAt = j;
+    return j > s0 ? Number.parseInt(src.slice(s0, j), 10) : -1;
+  }
+
+  private hexSeq(inAlt: boolean): HexToken[] {
+    const src = this.src;
+    const e = this.hexEnd;
+    const out: HexToken[] = [];
+    let j = this.hexAt;
+    for (;;) {
+      j = this.hexSkip(j);
+      if (j >= e) break;
+      const c = src.charCodeAt(j);
+      if (c === 124 || c === 41) {
+        if (!inAlt) throw this.error(j, `unexpected '${String.fromCharCode(c)}' in hex string`);
+        break;
+      }
+      if (c === 40) {
+        if (++this.hexDepth > this.ctx.limits.maxDepth) {
+          throw this.limit(j, "hex string nested too deep");
+        }
+        const open = j++;
+        const alternatives: HexToken[][] = [];
+        for (;;) {
+          this.hexAt = j;
+          const alt = this.hexSeq(true);
+          j = this.hexAt;
+          if (alt.length === 0) throw this.error(j, "empty alternative in hex string");
+          alternatives.push(alt);
+          j = this.hexSkip(j);
+          const d = src.charCodeAt(j);
+          if (d === 124) {
+            j++;
+            continue;
+          }
+          if (d === 41) {
+            j++;
+            break;
+          }
+          throw this.error(open, "unterminated alternative ( … ) in hex string");
+        }
+        this.hexDepth--;
+        out.push({ kind: "alt", alternatives });
+        continue;
+      }
+      if (c === 91) {
+        const open = j++;
+        j = this.hexSkip(j);
+        const a = this.hexNumber(j);
+        j = this.hexSkip(this.hexAt);
+        let min = Math.max(a, 0);
+        let max: number | undefined = a < 0 ? undefined : a;
+        if (src.charCodeAt(j) === 45) {
+          j = this.hexSkip(j + 1);
+          const b = this.hexNumber(j);
+          max = b < 0 ? undefined : b;
+          j = this.hexSkip(this.hexAt);
+        } else if (a < 0) {
+          throw this.error(open, "a jump needs a length: [n], [n-m] or [n-]");
+        }
+        if (src.charCodeAt(j) !== 93) throw this.error(open, "malformed jump in hex string");
+        j++;
+        if (max !== undefined && min > max) {
+          throw this.error(open, `invalid jump [${min}-${max}]: lower bound above upper bound`);
+        }
+        if (min < 0) min = 0;
+        out.push({ kind: "jump", min, max });
+        continue;
+      }
+      let negated = false;
+      if (c === 126) {
+        negated = true;
+        j = this.hexSkip(j + 1);
+      }
+      const h = src.charCodeAt(j);
+      const l = src.charCodeAt(j + 1);
+      const hv = h === 63 ? -2 : nibble(h);
+      const lv = l === 63 ? -2 : nibble(l);
+      if (hv === -1 || lv === -1 || j + 1 >= e) {
+        throw this.error(
+          j,
+          `invalid hex string: "${src.slice(j, Math.min(j + 2, e))}" is not a byte`,
+        );
+      }
+      j += 2;
+      const mask = (hv === -2 ? 0 : 0xf0) | (lv === -2 ? 0 : 0x0f);
+      if (negated && mask === 0) throw this.error(j - 2, 'cannot negate "??" in hex string');
+      out.push({
+        kind: "byte",
+        value: (Math.max(hv, 0) << 4) | Math.max(lv, 0),
+        mask,
+        negated,
+      });
+    }
+    this.hexAt = j;
+    return out;
   }
 
   // ------------------------------------------------------------------------------------------
@@ -1316,7 +1348,7 @@ class FileParser {
   private parseOfRest(s: number, quantifier: Quantifier): OfExpr {
     this.expectWord("of");
     const set = this.parseSet(true);
-    const node: OfExpr = { kind: "of", quantifier, set, loc: this.loc(0, 0) };
+    const node: OfExpr = { kind: "of", quantifier, set, loc: PENDING_LOC };
     if (this.isWord(this.p, "in")) {
       this.p++;
       node.in = this.parseRange();
@@ -1498,6 +1530,12 @@ class FileParser {
     this.scope.vars.length = saved;
     return { kind: "with", bindings, body, loc: this.locFrom(s) };
   }
+}
+
+function nibble(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  const l = c | 32;
+  return l >= 97 && l <= 102 ? l - 87 : -1;
 }
 
 function isHex(c: number): boolean {

@@ -229,10 +229,16 @@ function mayContainXor(c: Compiled, v: string): boolean {
 
 let compiled: Compiled | undefined;
 
+const XOR_SCRATCH = new Uint16Array(4096);
+
 function xorDiff(s: string): string {
   let out = "";
-  for (let i = 0; i + 1 < s.length; i++)
-    out += String.fromCharCode(s.charCodeAt(i) ^ s.charCodeAt(i + 1));
+  const n = s.length - 1;
+  for (let i = 0; i < n; i += XOR_SCRATCH.length) {
+    const m = Math.min(XOR_SCRATCH.length, n - i);
+    for (let k = 0; k < m; k++) XOR_SCRATCH[k] = s.charCodeAt(i + k) ^ s.charCodeAt(i + k + 1);
+    out += String.fromCharCode.apply(null, XOR_SCRATCH.subarray(0, m) as unknown as number[]);
+  }
   return out;
 }
 

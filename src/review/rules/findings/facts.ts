@@ -100,10 +100,12 @@ export function readable(bin: string): string {
 // Views
 
 function hexSamples(tokens: HexToken[], out: string[], depth = 0): string[] {
-  if (depth === 0 && tokens.length <= SCRATCH.length && !tokens.some((t) => t.kind === "alt")) {
+  if (depth === 0 && tokens.length <= SCRATCH.length && !hasAlt(tokens)) {
     let n = 0;
-    for (const t of tokens)
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i] as HexToken;
       if (t.kind === "byte" && t.mask === 0xff && !t.negated) SCRATCH[n++] = t.value;
+    }
     out.push(String.fromCharCode.apply(null, SCRATCH.subarray(0, n) as unknown as number[]));
     return out;
   }
@@ -128,17 +130,46 @@ function hexSamples(tokens: HexToken[], out: string[], depth = 0): string[] {
   return out;
 }
 
+function hasAlt(tokens: HexToken[]): boolean {
+  for (let i = 0; i < tokens.length; i++) if ((tokens[i] as HexToken).kind === "alt") return true;
+  return false;
+}
+
+function fixedBytes(tokens: HexToken[]): number {
+  let n = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as HexToken;
+    if (t.kind === "byte" && t.mask === 0xff && !t.negated) n++;
+  }
+  return n;
+}
+
 /** Longest run of fixed bytes, broken by wildcards, jumps and alternations. */
 function hexFixedRun(tokens: HexToken[]): string {
-  let best = "";
-  let run = "";
-  for (const t of tokens) {
+  let bestStart = 0;
+  let bestLen = 0;
+  let runStart = 0;
+  let runLen = 0;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as HexToken;
     if (t.kind === "byte" && t.mask === 0xff && !t.negated) {
-      run += String.fromCharCode(t.value);
-      if (run.length > best.length) best = run;
+      if (runLen === 0) runStart = i;
+      runLen++;
+      if (runLen > bestLen) {
+        bestLen = runLen;
+        bestStart = runStart;
+      }
     } else {
-      run = "";
+      runLen = 0;
     }
+  }
+  let best = "";
+  for (let i = 0; i < bestLen; i += SCRATCH.length) {
+    const n = Math.min(SCRATCH.length, bestLen - i);
+    for (let k = 0; k < n; k++) {
+      SCRATCH[k] = (tokens[bestStart + i + k] as { value: number }).value;
+    }
+    best += String.fromCharCode.apply(null, SCRATCH.subarray(0, n) as unknown as number[]);
   }
   return best;
 }
@@ -211,10 +242,7 @@ export function stringFacts(def: StringDef, referenced: boolean): StringFacts {
       nocase: false,
       views: withStripped(hexSamples(def.tokens, [])),
       fixedRun: hexFixedRun(def.tokens),
-      fixedCount: def.tokens.reduce(
-        (n, t) => n + (t.kind === "byte" && t.mask === 0xff && !t.negated ? 1 : 0),
-        0,
-      ),
+      fixedCount: fixedBytes(def.tokens),
     };
   }
   const regex = parseRegex(def.pattern);
@@ -322,7 +350,53 @@ export function children(e: Expr): Expr[] {
 export function walk(e: Expr, visit: (e: Expr) => boolean | undefined, depth = 0): void {
   if (depth > 200) return;
   if (visit(e) === false) return;
-  for (const c of children(e)) walk(c, visit, depth + 1);
+  const d = depth + 1;
+  // The order of `children`, without building the array.
+  switch (e.kind) {
+    case "string_match":
+      if (e.at) walk(e.at, visit, d);
+      if (e.in) {
+        walk(e.in.from, visit, d);
+        walk(e.in.to, visit, d);
+      }
+      return;
+    case "string_count":
+      if (e.in) {
+        walk(e.in.from, visit, d);
+        walk(e.in.to, visit, d);
+      }
+      return;
+    case "string_offset":
+    case "string_length":
+      if (e.index) walk(e.index, visit, d);
+      return;
+    case "field":
+      walk(e.object, visit, d);
+      return;
+    case "index":
+      walk(e.object, visit, d);
+      walk(e.index, visit, d);
+      return;
+    case "int_read":
+      walk(e.offset, visit, d);
+      return;
+    case "unary":
+      walk(e.operand, visit, d);
+      return;
+    case "binary":
+      walk(e.left, visit, d);
+      walk(e.right, visit, d);
+      return;
+    case "bool":
+    case "int":
+    case "float":
+    case "string":
+    case "regexp":
+    case "keyword":
+    case "identifier":
+      return;
+  }
+  for (const c of children(e)) walk(c, visit, d);
 }
 
 function setMatcher(pattern: string): (id: string) => boolean {

@@ -56,9 +56,12 @@ export function analyzeRules(files: RuleFile[], options: AnalyzeOptions = {}): F
       seen.add(ref);
       const facts = ruleFacts(rule, ref);
       all.push(facts);
-      out.push(...documentHunting(facts), ...targeting(facts), ...personalData(facts));
-      out.push(...overBroad(facts), ...slow(facts));
-      if (!previousNames?.has(rule.name)) out.push(...hygiene(facts));
+      append(out, documentHunting(facts));
+      append(out, targeting(facts));
+      append(out, personalData(facts));
+      append(out, overBroad(facts));
+      append(out, slow(facts));
+      if (!previousNames?.has(rule.name)) append(out, hygiene(facts));
     }
   }
   out.push(...suppression(all, previousGlobals));
@@ -77,6 +80,10 @@ export function analyzeRules(files: RuleFile[], options: AnalyzeOptions = {}): F
       a.location.line - b.location.line ||
       compare(a.category, b.category),
   );
+}
+
+function append(out: Finding[], more: Finding[]): void {
+  for (let i = 0; i < more.length; i++) out.push(more[i] as Finding);
 }
 
 function compare(a: string, b: string): number {
