@@ -310,6 +310,24 @@ describe("the verifier refuses", () => {
     await refusedWith("E_HEAD_MISMATCH", () => verifyBundle(parts));
   });
 
+  it("a head issued in the future (it would outlive its expiry and block honest heads)", async () => {
+    const parts = w.parts();
+    parts.head = w.head(parts.release, {
+      issued: "2026-11-23T13:00:00Z",
+      expires: "2026-11-24T12:00:00Z",
+    });
+    await refusedWith("E_HEAD_FUTURE", () => verifyBundle(parts));
+    // Within the clock skew it is accepted; the skew is the endpoint's to set.
+    const skewed = w.parts();
+    skewed.head = w.head(skewed.release, {
+      issued: "2026-11-23T12:04:00Z",
+      expires: "2026-11-24T12:00:00Z",
+    });
+    const bundle = await w.bundle(skewed);
+    expect(verify({ bundle }).release.version).toBe("2026.11.23.1");
+    await refusedWith("E_HEAD_FUTURE", () => verify({ bundle, clockSkewSeconds: 60 }));
+  });
+
   it("a head not signed by the channel's vendor", async () => {
     const parts = w.parts();
     parts.head = w.head(parts.release, {}, w.keys.otherVendor);

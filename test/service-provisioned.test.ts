@@ -209,6 +209,128 @@ describe("a provisioned service", () => {
     expect(monitor.code, monitor.stdout + monitor.stderr).toBe(0);
   }, 120_000);
 
+  it("reads each --token file's first line, refuses an empty one, and revokes a token left out at restart", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "crosscheck-provisioned-"));
+    dirs.push(dir);
+    const at = (name: string) => join(dir, name);
+    const keygen = (name: string, file: string, type = "ed25519") =>
+      must(["keygen", "--name", name, "--out", at(file), "--type", type]);
+    const logKey = await keygen("log.tokens.example", "log.key");
+    const roots = [
+      await keygen("root-1.example", "root-1.key"),
+      await keygen("root-2.example", "root-2.key"),
+    ];
+    const vendor = await keygen("vendor.tokens.example", "vendor.key");
+    const alpha = await keygen("alpha.tokens.example", "alpha.key");
+    // Witnesses that never answer: tokens are checked without them.
+    const witnesses = [];
+    for (const name of ["w1", "w2"]) {
+      const verifierKey = await keygen(`${name}.tokens.example`, `${name}.key`, "witness");
+      witnesses.push({ name, verifierKey, url: "http://127.0.0.1:9" });
+    }
+    writeWitnessPolicy(at("witnesses.txt"), logKey, witnesses, 2);
+    await must([
+      "policy",
+      "init",
+      "--out",
+      at("policy.json"),
+      ...roots.flatMap((r) => ["--root-key", r]),
+      "--root-threshold",
+      "2",
+      "--log-key",
+      logKey,
+      ...witnesses.flatMap((w) => ["--witness", `${w.name}=${w.verifierKey}`]),
+      "--witness-quorum",
+      "2",
+      "--vendor-key",
+      `rules=${vendor}`,
+      "--reviewer",
+      `Alpha Labs=${alpha}`,
+      "--review-threshold",
+      "1",
+    ]);
+    await must([
+      "policy",
+      "sign",
+      at("policy.json"),
+      "--key",
+      at("root-1.key"),
+      "--key",
+      at("root-2.key"),
+      "--out",
+      at("policy.signed.json"),
+    ]);
+    // Only the first line is the token; what follows (a comment, a second secret) is not.
+    writeFileSync(at("vendor.token"), "v-secret-1\nnot part of the token\n", { mode: 0o600 });
+    writeFileSync(at("alpha.token"), "  a-secret-2  \n", { mode: 0o600 });
+    writeFileSync(at("empty.token"), "\n", { mode: 0o600 });
+    const port = await freePort();
+    const base = [
+      "serve",
+      "--data",
+      at("data"),
+      "--port",
+      String(port),
+      "--log-key",
+      at("log.key"),
+      "--policy",
+      at("policy.signed.json"),
+      "--witness-policy",
+      at("witnesses.txt"),
+    ];
+
+    const empty = await runCli([...base, "--token", `vendor:acme=${at("empty.token")}`]);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toContain("E_SECRET_FILE");
+
+    // Authorised: the route answers about the body (400), not about the token (401).
+    const status = async (token: string) =>
+      (
+        await fetch(`http://127.0.0.1:${port}/api/v1/channels/rules/head`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+          body: "{}",
+        })
+      ).status;
+    const start = async (tokens: string[]) => {
+      const child = spawn(
+        process.execPath,
+        [CLI, ...base, ...tokens.flatMap((t) => ["--token", t])],
+        {
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      children.push(child);
+      let stderr = "";
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`serve did not start: ${stderr}`)), 20_000);
+        child.stderr?.on("data", (d) => {
+          stderr += d;
+          if (stderr.includes("Crosscheck serving at")) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        child.once("exit", (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+      });
+      return child;
+    };
+
+    const first = await start([
+      `vendor:acme=${at("vendor.token")}`,
+      `reviewer:alpha=${at("alpha.token")}`,
+    ]);
+    expect(await status("v-secret-1")).toBe(400);
+    expect(await status("a-secret-2")).toBe(403); // a reviewer, known, but not a vendor
+    await stop(first);
+
+    // The vendor's token is taken out of the configuration: after the restart it no longer works.
+    const second = await start([`reviewer:alpha=${at("alpha.token")}`]);
+    expect(await status("v-secret-1")).toBe(401);
+    expect(await status("a-secret-2")).toBe(403);
+    await stop(second);
+  }, 120_000);
+
   it("refuses to start with a witness policy that names another log", async () => {
     const dir = mkdtempSync(join(tmpdir(), "crosscheck-provisioned-"));
     dirs.push(dir);

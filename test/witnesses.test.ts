@@ -27,7 +27,6 @@ import { type BundleParts, proveBundle } from "../src/releases/index.js";
 import { type EndpointState, verifyRelease } from "../src/verify/index.js";
 import {
   inconsistencyEvidence,
-  parseAddCheckpoint,
   sameSizeEvidence,
   verifySplitViewEvidence,
 } from "../src/witness/index.js";
@@ -325,10 +324,10 @@ describe("a log and three witnesses, 2-of-3", () => {
           ),
         ),
       );
-      const forkNote = parseAddCheckpoint(sameSize[0]?.request as string).checkpoint;
+      const forkNote = sameSize[0]?.request as string;
       for (const row of sameSize) {
         const proves = verifySplitViewEvidence(
-          sameSizeEvidence(row.cosignedCheckpoint, parseAddCheckpoint(row.request).checkpoint),
+          sameSizeEvidence(row.cosignedCheckpoint, row.request),
           logVkey,
         );
         expect(proves).toMatch(new RegExp(`two different roots for size ${honestSize}`));
@@ -368,9 +367,7 @@ describe("a log and three witnesses, 2-of-3", () => {
               return rows.find(
                 (r) =>
                   r.kind === "inconsistent" &&
-                  parseNote(parseAddCheckpoint(r.request).checkpoint).text.includes(
-                    `\n${honestSize + 3}\n`,
-                  ),
+                  parseNote(r.request).text.includes(`\n${honestSize + 3}\n`),
               );
             },
             20_000,
@@ -379,7 +376,7 @@ describe("a log and three witnesses, 2-of-3", () => {
         ),
       );
       // Anyone with the fork's tiles turns it into checkable evidence (what a monitor reports).
-      const larger = parseAddCheckpoint(inconsistent[0]?.request as string).checkpoint;
+      const larger = inconsistent[0]?.request as string;
       const evidence = inconsistencyEvidence(
         inconsistent[0]?.cosignedCheckpoint as string,
         larger,

@@ -1,5 +1,5 @@
 /** Parsing of command-line values shared by several commands. */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { CrosscheckError } from "../errors/index.js";
 
 export function parseCount(name: string) {
@@ -21,12 +21,22 @@ export function parsePort(value: string): number {
   return port;
 }
 
+const MAX_SECRET_FILE = 64 * 1024;
+
 /** A secret read from a file (first line, trimmed), so it never shows in `ps` or shell history. */
 export function readSecretFile(path: string, what: string): string {
   let text: string;
   try {
+    // A secret is one short line: a large file is a mistake, not something to read whole.
+    if (statSync(path).size > MAX_SECRET_FILE) {
+      throw new CrosscheckError(
+        "E_SECRET_FILE",
+        `The ${what} file ${path} is larger than ${MAX_SECRET_FILE} bytes; it should hold one line.`,
+      );
+    }
     text = readFileSync(path, "utf8");
   } catch (err) {
+    if (err instanceof CrosscheckError) throw err;
     throw new CrosscheckError(
       "E_SECRET_FILE",
       `Cannot read the ${what} file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}.`,

@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { bundleCommand } from "./commands/bundle.js";
 import { endpointCommand } from "./commands/endpoint.js";
+import { gatewayCommand } from "./commands/gateway.js";
 import { keygenCommand } from "./commands/keygen.js";
 import { logCommand } from "./commands/log.js";
 import { monitorCommand } from "./commands/monitor.js";
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
       .addCommand(updateCommand())
       .addCommand(endpointCommand())
       .addCommand(witnessCommand())
+      .addCommand(gatewayCommand())
       .addCommand(monitorCommand())
   );
 }

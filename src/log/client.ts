@@ -128,7 +128,7 @@ export class LogClient {
 }
 
 /** Reads a body, refusing one larger than `limit` bytes (no endless data). */
-async function readLimited(response: Response, limit: number): Promise<Uint8Array> {
+export async function readLimited(response: Response, limit: number): Promise<Uint8Array> {
   const declared = Number(response.headers.get("content-length") ?? "0");
   if (declared > limit) {
     await response.body?.cancel();

@@ -1,5 +1,5 @@
 export { type AuditOptions, type AuditReport, auditLog, openCheckpoint } from "./audit.js";
-export { type AddResponse, LogClient, type LogClientOptions } from "./client.js";
+export { type AddResponse, LogClient, type LogClientOptions, readLimited } from "./client.js";
 export { type LogRoutesOptions, logRoutes } from "./http.js";
 export {
   prefixRoot,

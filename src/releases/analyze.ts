@@ -12,12 +12,19 @@ import type { JobRow, ReleaseRow } from "./storage/index.js";
 
 export const sha256Hex = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
 
+/** How long the worker waits before trying the queue again after a failure (e.g. the database). */
+export const RETRY_MS = 5000;
+
 export class AnalysisWorker {
   private running: Promise<void> | undefined;
   private again = false;
   private closed = false;
+  private retry: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(private readonly ctx: ReleaseContext) {}
+  constructor(
+    private readonly ctx: ReleaseContext,
+    private readonly retryMs = RETRY_MS,
+  ) {}
 
   /** Re-queues jobs of a dead process, then works through the queue. */
   async start(): Promise<number> {
@@ -32,13 +39,22 @@ export class AnalysisWorker {
       this.again = true;
       return;
     }
-    this.running = this.drain().finally(() => {
-      this.running = undefined;
-      if (this.again) {
-        this.again = false;
-        this.kick();
-      }
-    });
+    // A failure to work the queue (the database went away) must not become an unhandled
+    // rejection that kills the server: report it and try again later.
+    this.running = this.drain()
+      .catch((err: unknown) => {
+        this.ctx.warn(
+          `The analysis worker failed (${(err as Error)?.message ?? String(err)}); retrying in ${this.retryMs} ms.`,
+        );
+        this.scheduleRetry();
+      })
+      .finally(() => {
+        this.running = undefined;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
   }
 
   /** Resolves once the queue is empty (tests, shutdown). */
@@ -48,7 +64,18 @@ export class AnalysisWorker {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = undefined;
     await this.idle();
+  }
+
+  private scheduleRetry(): void {
+    if (this.closed || this.retry) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      this.kick();
+    }, this.retryMs);
+    this.retry.unref?.();
   }
 
   private async drain(): Promise<void> {

@@ -22,6 +22,8 @@ export interface ReleaseContext {
   serialize<T>(key: string, task: () => Promise<T>): Promise<T>;
   /** Wakes the analysis worker. */
   kick(): void;
+  /** Reports a problem the service survives (the worker retries); the operator should see it. */
+  warn(message: string): void;
 }
 
 export function rfc3339(date: Date): string {

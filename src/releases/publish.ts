@@ -30,6 +30,24 @@ export async function publishRelease(ctx: ReleaseContext, row: ReleaseRow): Prom
   await ctx.store.transition(row.id, "in-review", "published", rfc3339(ctx.now()));
 }
 
+/**
+ * Publishes the release if it is still in review and k distinct organisations approve it (a
+ * rejection has already closed it). Callers hold the release's serializer. Returns whether it
+ * published; throws E_HEAD_MISSING when only the vendor's head is lacking.
+ */
+export async function publishIfApproved(ctx: ReleaseContext, row: ReleaseRow): Promise<boolean> {
+  const current = await ctx.store.releaseById(row.id);
+  if (current?.status !== "in-review") return false;
+  const approving = new Set(
+    (await ctx.store.reviews(current.id))
+      .filter((r) => r.verdict === "approve")
+      .map((r) => r.organization),
+  );
+  if (approving.size < channelPolicy(ctx.policy, current.channel).reviewThreshold) return false;
+  await publishRelease(ctx, current);
+  return true;
+}
+
 async function currentHead(ctx: ReleaseContext, row: ReleaseRow) {
   const head = await ctx.store.newestHead(row.id);
   return head && Date.parse(head.expires) > ctx.now().getTime() ? head : undefined;

@@ -5,7 +5,7 @@
 import type { Envelope, EnvelopeSigner } from "../attest/index.js";
 import type { TransparencyLog } from "../log/index.js";
 import type { TrustedPolicy } from "../policy/index.js";
-import { publishedPredecessor, rulesAnalyzer } from "../review/index.js";
+import { dictionaryAnalyzer, publishedPredecessor, rulesAnalyzer } from "../review/index.js";
 import { AnalysisWorker } from "./analyze.js";
 import { artifactInventory } from "./analyzers/artifact-inventory.js";
 import type { ArtifactStore } from "./artifacts.js";
@@ -27,6 +27,8 @@ export interface ReleaseServiceOptions {
   /** Demo only: the vendor key, used solely to refresh channel heads (Decision 17). */
   headSigner?: EnvelopeSigner;
   now?: () => Date;
+  /** Where problems the service survives are reported; standard error by default. */
+  warn?: (message: string) => void;
 }
 
 export class ReleaseService {
@@ -43,11 +45,13 @@ export class ReleaseService {
       analyzers: options.analyzers ?? [
         ...DEFAULT_ANALYZERS,
         rulesAnalyzer({ previous: publishedPredecessor(options.store, options.artifacts) }),
+        dictionaryAnalyzer({ previous: publishedPredecessor(options.store, options.artifacts) }),
       ],
       headSigner: options.headSigner,
       now: options.now ?? (() => new Date()),
       serialize: keyedSerializer(),
       kick: () => worker?.kick(),
+      warn: options.warn ?? ((message) => process.stderr.write(`${message}\n`)),
     };
     worker = new AnalysisWorker(this.ctx);
     this.worker = worker;

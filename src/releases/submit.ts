@@ -20,6 +20,7 @@ import {
 import { CrosscheckError } from "../errors/index.js";
 import { channelPolicy, type TrustedPolicy, vendorKeys } from "../policy/index.js";
 import { type ReleaseContext, rfc3339 } from "./context.js";
+import { publishIfApproved } from "./publish.js";
 import type { HeadRow, ReleaseRow } from "./storage/index.js";
 
 export async function submitRelease(
@@ -69,7 +70,9 @@ export async function submitRelease(
         );
       }
     }
-    const head = input.head ? checkHead(ctx.policy, input.head, sha, predicate.version) : undefined;
+    const head = input.head
+      ? checkHead(ctx.policy, input.head, sha, predicate.version, ctx.now())
+      : undefined;
     if (!head && !ctx.headSigner) {
       throw new CrosscheckError(
         "E_HEAD_MISSING",
@@ -102,7 +105,10 @@ export async function submitRelease(
   });
 }
 
-/** A vendor's head for a release already submitted (refreshing it before it expires). */
+/**
+ * A vendor's head for a release already submitted: refreshing it before it expires, or the head
+ * an approved release was waiting for, which publishes it.
+ */
 export async function submitHead(ctx: ReleaseContext, envelope: Envelope): Promise<void> {
   const unverified = openHead(envelope, []).predicate;
   const row = await ctx.store.release(unverified.release.envelopeSha256);
@@ -112,15 +118,27 @@ export async function submitHead(ctx: ReleaseContext, envelope: Envelope): Promi
       "The head names a release this service does not know.",
     );
   }
-  const head = checkHead(ctx.policy, envelope, row.envelopeSha256, row.version);
-  await storeHead(ctx, row.id, envelope, head, { log: row.status === "published" });
+  const head = checkHead(ctx.policy, envelope, row.envelopeSha256, row.version, ctx.now());
+  // The channel's serializer, and within it the release's, which verdicts publish under: a head
+  // and the last approval arriving together publish the release once.
+  await ctx.serialize(`channel:${row.channel}`, () =>
+    ctx.serialize(`release:${row.envelopeSha256}`, async () => {
+      const current = (await ctx.store.releaseById(row.id)) as ReleaseRow;
+      await storeHead(ctx, row.id, envelope, head, { log: current.status === "published" });
+      await publishIfApproved(ctx, current);
+    }),
+  );
 }
+
+/** Seconds a head's `issued` may lie ahead of the service's clock (as the verifier allows). */
+const HEAD_CLOCK_SKEW_SECONDS = 300;
 
 function checkHead(
   policy: TrustedPolicy,
   envelope: Envelope,
   releaseSha256: string,
   version: string,
+  now: Date,
 ): { issued: string; expires: string } {
   const unverified = openHead(envelope, []).predicate;
   const channel = unverified.channel;
@@ -140,6 +158,13 @@ function checkHead(
     throw new CrosscheckError(
       "E_HEAD_MISMATCH",
       `The channel head is valid for longer than the policy's ${channelPolicy(policy, channel).headExpiry} s.`,
+    );
+  }
+  // Endpoints refuse a head from the future (E_HEAD_FUTURE); serving one would stall them.
+  if (Date.parse(p.issued) > now.getTime() + HEAD_CLOCK_SKEW_SECONDS * 1000) {
+    throw new CrosscheckError(
+      "E_HEAD_FUTURE",
+      `The channel head was issued at ${p.issued}, in the future by this service's clock (${now.toISOString()}); sign it with the current time.`,
     );
   }
   return { issued: p.issued, expires: p.expires };

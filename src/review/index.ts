@@ -4,6 +4,11 @@
  * (Node: files and archives) and the pipeline analyzer for the `rules` channel.
  */
 
+export {
+  DICTIONARY_ANALYZER,
+  type DictionaryAnalyzerOptions,
+  dictionaryAnalyzer,
+} from "./dictionary/analyzer.js";
 export { publishedPredecessor, RULES_ANALYZER, rulesAnalyzer } from "./rules/analyzer.js";
 export {
   diffRules,

@@ -54,13 +54,13 @@ export type TokenLookup = (
 ) => Promise<{ role: string; name: string; tokenSha256?: string } | undefined>;
 
 /**
- * A check that the request carries `Authorization: Bearer <token>` of one of `roles` (admin may
- * do anything). Tokens are stored as SHA-256 digests; the digest found is compared in constant
- * time with the presented one's.
+ * Who a request is: its `Authorization: Bearer <token>` looked up by digest, and its role checked
+ * against `roles` (admin may do anything). Tokens are stored as SHA-256 digests; the digest found
+ * is compared in constant time with the presented one's.
  */
-export function roleCheck(
+export function identityCheck(
   lookup: TokenLookup,
-): (request: FastifyRequest, roles: readonly string[]) => Promise<void> {
+): (request: FastifyRequest, roles: readonly string[]) => Promise<{ role: string; name: string }> {
   return async (request, roles) => {
     const match = /^Bearer (\S{1,512})$/.exec(request.headers.authorization ?? "");
     if (!match) {
@@ -91,5 +91,16 @@ export function roleCheck(
         `The token of ${found.name} has role ${found.role}; this request needs ${roles.join(" or ")}.`,
       );
     }
+    return { role: found.role, name: found.name };
+  };
+}
+
+/** A check that the request carries a bearer token of one of `roles` (see `identityCheck`). */
+export function roleCheck(
+  lookup: TokenLookup,
+): (request: FastifyRequest, roles: readonly string[]) => Promise<void> {
+  const identify = identityCheck(lookup);
+  return async (request, roles) => {
+    await identify(request, roles);
   };
 }

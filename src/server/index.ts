@@ -9,13 +9,14 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { CrosscheckError } from "../errors/index.js";
+import { demoVendorRoutes, gatewayRoutes, type TelemetryGateway } from "../gateway/index.js";
 import { logRoutes, type TransparencyLog } from "../log/index.js";
 import { type ReleaseService, releaseRoutes } from "../releases/index.js";
 import { type Witness, witnessRoutes } from "../witness/index.js";
-import { bearerTokenCheck, roleCheck, type TokenLookup } from "./auth.js";
+import { bearerTokenCheck, identityCheck, roleCheck, type TokenLookup } from "./auth.js";
 import { errorHandler, notFoundHandler } from "./errors.js";
 
-export { isLoopbackHost, roleCheck, type TokenLookup } from "./auth.js";
+export { identityCheck, isLoopbackHost, roleCheck, type TokenLookup } from "./auth.js";
 
 export interface ServerOptions {
   log: TransparencyLog;
@@ -31,13 +32,24 @@ export interface ServerOptions {
     /** Writes per minute per client address. */
     writesPerMinute?: number;
   };
+  /**
+   * The telemetry gateway: `/v1/events`, `/v1/logs`, `/v1/samples`, `/api/v1/gateway/…` and its
+   * audit log under `/gateway/log`. Senders are tokens of role `tenant` named after their tenant.
+   */
+  gateway?: {
+    gateway: TelemetryGateway;
+    tokens: TokenLookup;
+    /** Ingest requests per minute per client address. */
+    writesPerMinute?: number;
+  };
   /** Demo witnesses served in this process under `/demo-witness/<name>/add-checkpoint`. */
   demoWitnesses?: { name: string; witness: Witness }[];
 }
 
 export async function createServer(options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ? { level: "info" } : false,
+    // Quiet by default: a server's log must never carry request bodies or tokens.
+    logger: options.logger ? { level: "error" } : false,
     // Tile paths are long and deep; reject absurd URLs early.
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
@@ -46,11 +58,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   app.setNotFoundHandler(notFoundHandler);
 
   const releases = options.releases;
-  let authorizeAdd: (request: FastifyRequest) => void | Promise<void>;
-  if (releases) {
-    // With the API, adds to the log need an admin or vendor token, like every other write.
-    const authorize = roleCheck(releases.tokens);
-    authorizeAdd = (request) => authorize(request, ["admin", "vendor"]);
+  if (releases || options.gateway) {
     await app.register(rateLimit, {
       global: false,
       errorResponseBuilder: (_request, context) =>
@@ -59,6 +67,12 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
           `Too many writes; at most ${context.max} per ${context.after}. Retry later.`,
         ),
     });
+  }
+  let authorizeAdd: (request: FastifyRequest) => void | Promise<void>;
+  if (releases) {
+    // With the API, adds to the log need an admin or vendor token, like every other write.
+    const authorize = roleCheck(releases.tokens);
+    authorizeAdd = (request) => authorize(request, ["admin", "vendor"]);
     await app.register(swagger, {
       openapi: {
         info: {
@@ -90,6 +104,15 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     log: options.log,
     authorizeAdd,
   });
+  if (options.gateway) {
+    await app.register(gatewayRoutes, {
+      gateway: options.gateway.gateway,
+      identify: identityCheck(options.gateway.tokens),
+      writeConfig: {
+        rateLimit: { max: options.gateway.writesPerMinute ?? 6000, timeWindow: "1 minute" },
+      },
+    });
+  }
   for (const { name, witness } of options.demoWitnesses ?? []) {
     await app.register(witnessRoutes, { prefix: `/demo-witness/${name}`, witness });
   }
@@ -108,5 +131,44 @@ export async function createWitnessServer(options: {
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   await app.register(witnessRoutes, { witness: options.witness });
+  return app;
+}
+
+/** A standalone gateway's server (`crosscheck gateway serve`): ingest, its API and its audit log. */
+export async function createGatewayServer(options: {
+  gateway: TelemetryGateway;
+  tokens: TokenLookup;
+  writesPerMinute?: number;
+  logger?: boolean;
+}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ? { level: "error" } : false,
+    routerOptions: { maxParamLength: 200 },
+    return503OnClosing: true,
+  });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new CrosscheckError(
+        "E_RATE_LIMITED",
+        `Too many writes; at most ${context.max} per ${context.after}. Retry later.`,
+      ),
+  });
+  await app.register(gatewayRoutes, {
+    gateway: options.gateway,
+    identify: identityCheck(options.tokens),
+    writeConfig: { rateLimit: { max: options.writesPerMinute ?? 6000, timeWindow: "1 minute" } },
+  });
+  return app;
+}
+
+/** The demo's stand-in vendor intake of one region, on its own listener (see gateway/demo-vendor). */
+export async function createDemoVendorServer(region: string): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, return503OnClosing: true });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  await app.register(demoVendorRoutes, { region });
   return app;
 }

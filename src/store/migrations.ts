@@ -242,6 +242,133 @@ const MIGRATIONS: Migration[] = [
       CREATE INDEX analysis_jobs_queued ON analysis_jobs (status, id);
     `,
   },
+  {
+    version: 4,
+    name: "gateway spool",
+    // The telemetry gateway's durable spool: one row per accepted batch (the body is freed once
+    // the vendor took it), its per-record decisions, and quarantined samples' metadata.
+    // `gateway_spool` is a single counter row so the back-pressure check is one guarded UPDATE,
+    // exact under concurrent writers, instead of a SUM over the pending rows. Due and lease times
+    // are milliseconds since the epoch (compared, never shown); the rest is RFC 3339 text.
+    sqlite: `
+      CREATE TABLE gateway_spool (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        pending_batches INTEGER NOT NULL,
+        pending_bytes INTEGER NOT NULL
+      );
+      INSERT INTO gateway_spool (id, pending_batches, pending_bytes) VALUES (1, 0, 0);
+      CREATE TABLE gateway_batches (
+        id INTEGER PRIMARY KEY,
+        tenant TEXT NOT NULL,
+        region TEXT NOT NULL,
+        sender_key TEXT,
+        idempotency_key TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        headers TEXT NOT NULL,
+        body BLOB,
+        records INTEGER NOT NULL,
+        bytes INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        lease_until INTEGER NOT NULL DEFAULT 0,
+        received_at TEXT NOT NULL,
+        sent_at TEXT,
+        sent_to TEXT,
+        upstream_status INTEGER,
+        last_error TEXT,
+        audit_entry BLOB,
+        audit_index INTEGER,
+        UNIQUE (tenant, sender_key)
+      );
+      CREATE INDEX gateway_batches_due ON gateway_batches (next_attempt_at, id) WHERE state = 'pending';
+      CREATE INDEX gateway_batches_unaudited ON gateway_batches (id) WHERE audit_index IS NULL;
+      CREATE INDEX gateway_batches_tenant ON gateway_batches (tenant, id);
+      CREATE TABLE gateway_decisions (
+        batch_id INTEGER NOT NULL REFERENCES gateway_batches (id),
+        seq INTEGER NOT NULL,
+        commitment TEXT NOT NULL,
+        event_type TEXT,
+        action TEXT NOT NULL,
+        redactions TEXT NOT NULL,
+        bytes_in INTEGER NOT NULL,
+        bytes_out INTEGER NOT NULL,
+        reason TEXT,
+        PRIMARY KEY (batch_id, seq)
+      );
+      CREATE TABLE gateway_quarantine (
+        id INTEGER PRIMARY KEY,
+        tenant TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        detected_type TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        batch_id INTEGER REFERENCES gateway_batches (id)
+      );
+      CREATE INDEX gateway_quarantine_tenant ON gateway_quarantine (tenant, id);
+    `,
+    postgres: `
+      CREATE TABLE gateway_spool (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        pending_batches BIGINT NOT NULL,
+        pending_bytes BIGINT NOT NULL
+      );
+      INSERT INTO gateway_spool (id, pending_batches, pending_bytes) VALUES (1, 0, 0);
+      CREATE TABLE gateway_batches (
+        id BIGSERIAL PRIMARY KEY,
+        tenant TEXT NOT NULL,
+        region TEXT NOT NULL,
+        sender_key TEXT,
+        idempotency_key TEXT NOT NULL UNIQUE,
+        kind TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        headers TEXT NOT NULL,
+        body BYTEA,
+        records INTEGER NOT NULL,
+        bytes BIGINT NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at BIGINT NOT NULL,
+        lease_until BIGINT NOT NULL DEFAULT 0,
+        received_at TEXT NOT NULL,
+        sent_at TEXT,
+        sent_to TEXT,
+        upstream_status INTEGER,
+        last_error TEXT,
+        audit_entry BYTEA,
+        audit_index BIGINT,
+        UNIQUE (tenant, sender_key)
+      );
+      CREATE INDEX gateway_batches_due ON gateway_batches (next_attempt_at, id) WHERE state = 'pending';
+      CREATE INDEX gateway_batches_unaudited ON gateway_batches (id) WHERE audit_index IS NULL;
+      CREATE INDEX gateway_batches_tenant ON gateway_batches (tenant, id);
+      CREATE TABLE gateway_decisions (
+        batch_id BIGINT NOT NULL REFERENCES gateway_batches (id),
+        seq INTEGER NOT NULL,
+        commitment TEXT NOT NULL,
+        event_type TEXT,
+        action TEXT NOT NULL,
+        redactions TEXT NOT NULL,
+        bytes_in BIGINT NOT NULL,
+        bytes_out BIGINT NOT NULL,
+        reason TEXT,
+        PRIMARY KEY (batch_id, seq)
+      );
+      CREATE TABLE gateway_quarantine (
+        id BIGSERIAL PRIMARY KEY,
+        tenant TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        size BIGINT NOT NULL,
+        detected_type TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        batch_id BIGINT REFERENCES gateway_batches (id)
+      );
+      CREATE INDEX gateway_quarantine_tenant ON gateway_quarantine (tenant, id);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

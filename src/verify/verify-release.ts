@@ -14,8 +14,9 @@
  *  6. inclusion   every envelope is in the log under the checkpoint     E_UNLOGGED, E_INCLUSION_PROOF
  *  7. checkpoint  signed by the log, cosigned by a witness quorum       E_CHECKPOINT_SIGNATURE, E_COSIGNATURES
  *  8. consistency extends the newest checkpoint this endpoint saw       E_CHECKPOINT_ROLLBACK, E_SPLIT_VIEW
- *  9. head        the vendor's current head names this release, is      E_HEAD_UNSIGNED, E_HEAD_MISMATCH,
- *                 unexpired and not older than one seen before           E_FREEZE, E_HEAD_REPLAY
+ *  9. head        the vendor's current head names this release, was      E_HEAD_UNSIGNED, E_HEAD_MISMATCH,
+ *                 not issued in the future, is unexpired and not older   E_HEAD_FUTURE, E_FREEZE,
+ *                 than one seen before                                   E_HEAD_REPLAY
  * 10. version     newer than the installed one                          E_ROLLBACK
  * 11. freshness   the witnesses vouched for the checkpoint recently     E_CHECKPOINT_STALE
  *
@@ -79,8 +80,8 @@ export interface VerifyReleaseInput {
   now: Date;
   /** Consistency proof from the saved checkpoint to the bundle's (Decision 8). */
   consistencyProof?: Uint8Array[];
-  /** Seconds a cosignature's time may lie ahead of `now` (clock skew). */
-  clockSkew?: number;
+  /** Seconds a cosignature's or a head's time may lie ahead of `now` (clock skew); 300 if absent. */
+  clockSkewSeconds?: number;
 }
 
 export interface VerifiedRelease {
@@ -104,6 +105,7 @@ const refuse = (code: string, message: string) => new CrosscheckError(code, mess
 export function verifyRelease(input: VerifyReleaseInput): VerifiedRelease {
   const { bundle, policy, channel, now } = input;
   const nowSeconds = Math.floor(now.getTime() / 1000);
+  const clockSkew = input.clockSkewSeconds ?? 300;
   const state = input.state ?? { channels: {} };
 
   // 1. The policy must still be in force.
@@ -179,7 +181,7 @@ export function verifyRelease(input: VerifyReleaseInput): VerifiedRelease {
     policy,
     keys,
     nowSeconds,
-    input.clockSkew ?? 300,
+    clockSkew,
   );
 
   // 8. It extends the newest checkpoint this endpoint saw.
@@ -194,6 +196,7 @@ export function verifyRelease(input: VerifyReleaseInput): VerifiedRelease {
     predicate,
     settings.headExpiry,
     now,
+    clockSkew,
     state,
   );
 
@@ -605,6 +608,7 @@ function checkHead(
   release: ReleasePredicate,
   headExpiry: number,
   now: Date,
+  clockSkew: number,
   state: EndpointState,
 ): HeadPredicate {
   const head = openSigned("head", () => openHead(bundle.head.envelope, channelVendorKeys));
@@ -631,6 +635,14 @@ function checkHead(
     throw refuse(
       "E_HEAD_MISMATCH",
       `The channel head is valid for longer than the policy's ${headExpiry} s.`,
+    );
+  }
+  // A head from the future would outlive its policy expiry from now on, and once accepted would
+  // make every honest head look like a replay (E_HEAD_REPLAY): refuse it.
+  if (issued > now.getTime() + clockSkew * 1000) {
+    throw refuse(
+      "E_HEAD_FUTURE",
+      `The channel head was issued at ${p.issued}, later than this endpoint's clock (${now.toISOString()}) allows; check the clock, or refuse a head made to block later updates.`,
     );
   }
   if (expires <= now.getTime()) {

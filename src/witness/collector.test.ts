@@ -31,13 +31,15 @@ afterAll(async () => {
   await honest.close();
 });
 
-type Mode = "up" | "dead" | "refused" | { held: Promise<void> };
+type Mode = "up" | "dead" | "refused" | "endless" | { held: Promise<void> };
 
 interface Net {
   kits: WitnessKit[];
   modes: Mode[];
   /** Every request each witness received: old size and checkpoint size. */
   seen: { old: number; size: number }[][];
+  /** Bytes each "endless" witness was made to send. */
+  streamed: number[];
   fetch: typeof fetch;
   policyText: (urls?: string[]) => string;
   close(): Promise<void>;
@@ -50,6 +52,7 @@ async function network(count = 3): Promise<Net> {
   }
   const modes: Mode[] = kits.map(() => "up");
   const seen: Net["seen"] = kits.map(() => []);
+  const streamed = kits.map(() => 0);
   const fetcher = (async (input: string | URL | Request, init?: RequestInit) => {
     const url = new URL(String(input));
     const i = Number(url.hostname.replace(/^w/, "")) - 1;
@@ -64,6 +67,17 @@ async function network(count = 3): Promise<Net> {
       });
     }
     if (typeof mode === "object") await mode.held;
+    if (mode === "endless") {
+      // A hostile witness: 200, then a body that never ends.
+      const chunk = new Uint8Array(16 * 1024).fill(0x41);
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          streamed[i] = (streamed[i] ?? 0) + chunk.length;
+          controller.enqueue(chunk);
+        },
+      });
+      return new Response(body, { status: 200, headers: { "content-type": "text/plain" } });
+    }
     const body = String(init?.body ?? "");
     const request = parseAddCheckpoint(body);
     seen[i]?.push({ old: request.oldSize, size: sizeAndRoot(request.checkpoint).size });
@@ -77,6 +91,7 @@ async function network(count = 3): Promise<Net> {
     kits,
     modes,
     seen,
+    streamed,
     fetch: fetcher,
     policyText: (urls = kits.map((_, i) => `http://w${i + 1}`)) =>
       [
@@ -205,6 +220,22 @@ describe("CosignatureCollector", () => {
     await until("size 4", () => run.published.some((n) => sizeAndRoot(n).size === 4), 3000);
     expect(run.warnings.some((w) => w.startsWith("witness w3"))).toBe(true);
     for (const note of run.published) expect(cosigners(net, note).sort()).toEqual(["w1", "w2"]);
+    await run.collector.close();
+    await net.close();
+  });
+
+  it("refuses a witness answer that never ends, without buffering it", async () => {
+    const net = await network();
+    net.modes[0] = "endless";
+    const run = collect(net, { timeoutMs: 20_000 });
+    run.collector.offer(honest.note(2));
+    await until("the endless answer refused", () =>
+      run.warnings.some((w) => w.startsWith("witness w1") && /more than 65536 bytes/.test(w)),
+    );
+    // Read up to the bound and cancelled, not drained until the timeout.
+    expect(net.streamed[0]).toBeLessThan(1 << 20);
+    await until("size 2", () => run.published.length >= 1);
+    expect(cosigners(net, run.published[0] as string).sort()).toEqual(["w2", "w3"]);
     await run.collector.close();
     await net.close();
   });

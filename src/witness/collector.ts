@@ -9,6 +9,7 @@
  * dead witness delays cosigned publication, never integration.
  */
 import { type NoteVerifier, parseNote } from "../crypto/index.js";
+import { readLimited } from "../log/index.js";
 import { cosignatureVerifier, parseCheckpoint } from "../merkle/index.js";
 import { quorumSatisfied, type TlogPolicy } from "../policy/index.js";
 import { formatAddCheckpoint, parseTlogSize, TLOG_SIZE_CONTENT_TYPE } from "./protocol.js";
@@ -26,6 +27,8 @@ export interface CollectorOptions {
   /** Where problems with witnesses are reported (a dead witness is not an error of the log). */
   warn?: (message: string) => void;
 }
+
+const MAX_WITNESS_RESPONSE = 1 << 16;
 
 interface Target {
   name: string;
@@ -146,7 +149,8 @@ export class CosignatureCollector {
         redirect: "error",
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
       });
-      const body = (await response.text()).slice(0, 1 << 16);
+      // A witness's answer is a few lines; one that streams on is refused, not buffered.
+      const body = new TextDecoder().decode(await readLimited(response, MAX_WITNESS_RESPONSE));
       if (response.status === 200) {
         target.knownSize = size;
         return this.cosignatureLine(target, note, body);

@@ -16,7 +16,6 @@ import { isCrosscheckError } from "../errors/index.js";
 import { prefixRoot } from "../log/index.js";
 import {
   inconsistencyEvidence,
-  parseAddCheckpoint,
   parseSplitViewEvidence,
   type SplitViewEvidence,
   sameSizeEvidence,
@@ -191,7 +190,7 @@ describe("split-view evidence", () => {
     expect(record?.kind).toBe("same-size-different-root");
     const evidence = sameSizeEvidence(
       record?.cosignedCheckpoint as string,
-      parseAddCheckpoint(record?.request as string).checkpoint,
+      record?.request as string,
     );
     expect(verifySplitViewEvidence(roundTrip(evidence), LOG.verifierKey)).toMatch(
       /two different roots/,

@@ -20,7 +20,14 @@
  */
 import { Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
-import { bytesEqual, fromBase64, openNote, parseVerifierKey, toBase64 } from "../crypto/index.js";
+import {
+  bytesEqual,
+  fromBase64,
+  type NoteVerifier,
+  openNote,
+  parseVerifierKey,
+  toBase64,
+} from "../crypto/index.js";
 import { CrosscheckError } from "../errors/index.js";
 import { type Checkpoint, parseCheckpoint, verifyConsistency } from "../merkle/index.js";
 
@@ -146,6 +153,24 @@ export function verifySplitViewEvidence(
     throw invalid("the second tree does begin with the first: the checkpoints are consistent");
   }
   return `${evidence.origin} signed a tree of size ${large.size} that does not extend the tree of size ${small.size} it also signed.`;
+}
+
+/**
+ * The note reduced to what makes it evidence: its text and the signature lines that verify under
+ * the log's key, duplicates dropped. Whatever else a caller attached (other signature lines, any
+ * junk) is theirs, not the log's, and is not kept. Throws if the log did not sign the note.
+ */
+export function signedByLog(note: string, logVerifier: NoteVerifier): string {
+  const opened = openNote(note, [logVerifier]); // drops repeated lines
+  let lines = "";
+  for (const s of opened.signatures) {
+    if (!s.verified) continue;
+    const bytes = new Uint8Array(4 + s.signature.length);
+    new DataView(bytes.buffer).setUint32(0, s.keyHash, false);
+    bytes.set(s.signature, 4);
+    lines += `— ${s.name} ${toBase64(bytes)}\n`;
+  }
+  return `${opened.text}\n${lines}`;
 }
 
 function noteBody(note: string): string {

@@ -5,6 +5,7 @@ export {
   SPLIT_VIEW_EVIDENCE_TYPE,
   type SplitViewEvidence,
   sameSizeEvidence,
+  signedByLog,
   verifySplitViewEvidence,
 } from "./evidence.js";
 export { witnessRoutes } from "./http.js";
@@ -15,5 +16,10 @@ export {
   parseTlogSize,
   TLOG_SIZE_CONTENT_TYPE,
 } from "./protocol.js";
-export { type CosignedState, type EvidenceRecord, WitnessStore } from "./store.js";
+export {
+  type CosignedState,
+  type EvidenceRecord,
+  MAX_EVIDENCE_PER_LOG,
+  WitnessStore,
+} from "./store.js";
 export { Witness, type WitnessOptions, type WitnessResponse } from "./witness.js";

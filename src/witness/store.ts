@@ -12,11 +12,15 @@ export interface CosignedState {
   checkpoint: string;
 }
 
+/** Evidence kept per log at most: beyond it a misbehaving log is proved many times over. */
+export const MAX_EVIDENCE_PER_LOG = 10_000;
+
 export interface EvidenceRecord {
   id: number;
   origin: string;
   kind: string;
   cosignedCheckpoint: string;
+  /** The refused request's checkpoint: its text and the log's own signature lines only. */
   request: string;
   receivedAt: string;
 }
@@ -69,23 +73,36 @@ export class WitnessStore {
     return row && { size: row.size, root: new Uint8Array(row.root), checkpoint: row.checkpoint };
   }
 
-  /** Keeps a refused request; the same request refused again (a retrying fork) is kept once. */
-  keepEvidence(record: Omit<EvidenceRecord, "id" | "receivedAt">): void {
-    const seen = this.db
-      .prepare("SELECT 1 FROM witness_evidence WHERE origin = ? AND kind = ? AND request = ?")
-      .get(record.origin, record.kind, record.request);
-    if (seen) return;
-    this.db
-      .prepare(
-        "INSERT INTO witness_evidence (origin, kind, cosigned_checkpoint, request, received_at) VALUES (?, ?, ?, ?, ?)",
-      )
-      .run(
-        record.origin,
-        record.kind,
-        record.cosignedCheckpoint,
-        record.request,
-        new Date().toISOString(),
-      );
+  /**
+   * Keeps a refused request's checkpoint; the same one refused again (a retrying fork) is kept
+   * once, and a log's evidence stops growing at MAX_EVIDENCE_PER_LOG. Returns whether it was kept.
+   */
+  keepEvidence(record: Omit<EvidenceRecord, "id" | "receivedAt">): boolean {
+    const keep = this.db.transaction(() => {
+      const seen = this.db
+        .prepare("SELECT 1 FROM witness_evidence WHERE origin = ? AND kind = ? AND request = ?")
+        .get(record.origin, record.kind, record.request);
+      if (seen) return false;
+      const { count } = this.db
+        .prepare<[string], { count: number }>(
+          "SELECT COUNT(*) AS count FROM witness_evidence WHERE origin = ?",
+        )
+        .get(record.origin) as { count: number };
+      if (count >= MAX_EVIDENCE_PER_LOG) return false;
+      this.db
+        .prepare(
+          "INSERT INTO witness_evidence (origin, kind, cosigned_checkpoint, request, received_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .run(
+          record.origin,
+          record.kind,
+          record.cosignedCheckpoint,
+          record.request,
+          new Date().toISOString(),
+        );
+      return true;
+    });
+    return keep.immediate();
   }
 
   evidence(): EvidenceRecord[] {

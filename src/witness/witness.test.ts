@@ -27,7 +27,7 @@ import {
 } from "../crypto/index.js";
 import { cosignatureTime } from "../merkle/index.js";
 import { createWitnessServer } from "../server/index.js";
-import { formatAddCheckpoint, TLOG_SIZE_CONTENT_TYPE } from "./index.js";
+import { formatAddCheckpoint, MAX_EVIDENCE_PER_LOG, TLOG_SIZE_CONTENT_TYPE } from "./index.js";
 
 const LOG = logKey();
 let honest: GrowingLog;
@@ -244,7 +244,7 @@ describe("409: the client is behind, or the log shows two roots for one size", (
       origin: originOf(),
       kind: "smaller-tree",
       cosignedCheckpoint: honest.note(8),
-      request: body,
+      request: honest.note(5),
     });
     await kit.close();
   });
@@ -261,7 +261,7 @@ describe("409: the client is behind, or the log shows two roots for one size", (
     expect(record).toMatchObject({
       kind: "same-size-different-root",
       cosignedCheckpoint: honest.note(8),
-      request: body,
+      request: fork.note(8),
     });
     await kit.close();
   });
@@ -301,16 +301,72 @@ describe("422: a consistency proof that does not verify", () => {
     expect(kit.witness.addCheckpoint(empty).status).toBe(422);
     expectUnchanged(kit, before);
     const evidence = kit.store.evidence();
-    expect(evidence.map((e) => e.kind)).toEqual([
-      "inconsistent",
-      "inconsistent",
-      "inconsistent",
-      "inconsistent",
-    ]);
-    expect(evidence[0]).toMatchObject({ cosignedCheckpoint: honest.note(5), request: forked });
+    // The three refusals of the honest checkpoint differ only in the caller's proof: kept once.
+    expect(evidence.map((e) => e.kind)).toEqual(["inconsistent", "inconsistent"]);
+    expect(evidence[0]).toMatchObject({
+      cosignedCheckpoint: honest.note(5),
+      request: fork.note(9),
+    });
     // The honest extension still passes afterwards.
     const ok = kit.witness.addCheckpoint(await addBody(honest, 5, honest.note(9)));
     expect(ok.status).toBe(200);
+    await kit.close();
+  });
+});
+
+describe("evidence a hostile caller cannot inflate", () => {
+  it("keeps a refused checkpoint as its text and the log's signature lines, once", async () => {
+    const kit = await witnessAt(8);
+    const forked = fork.note(8);
+    // The log's real note, padded with signature lines of other keys and a repeated log line.
+    const logLine = forked.slice(parseNote(forked).text.length + 1);
+    const junk = Array.from({ length: 90 }, (_, i) => {
+      const other = parseSignerKey(generateNoteKey(`junk-${i}.example`).signerKey);
+      return signNote(parseNote(forked).text, [other]).slice(parseNote(forked).text.length + 1);
+    }).join("");
+    const padded = `${forked}${logLine}${junk}`;
+    for (const oldSize of [8, 0, 3]) {
+      const body = formatAddCheckpoint({ oldSize, proof: [], checkpoint: padded });
+      expect(kit.witness.addCheckpoint(body).status).toBe(409);
+    }
+    expect(
+      kit.witness.addCheckpoint(formatAddCheckpoint({ oldSize: 8, proof: [], checkpoint: forked }))
+        .status,
+    ).toBe(409);
+    const evidence = kit.store.evidence();
+    expect(evidence).toHaveLength(1);
+    expect(evidence[0]).toMatchObject({
+      kind: "same-size-different-root",
+      cosignedCheckpoint: honest.note(8),
+      request: forked,
+    });
+    await kit.close();
+  });
+
+  it(`keeps at most ${MAX_EVIDENCE_PER_LOG} records per log`, async () => {
+    const kit = await openWitness([LOG.verifierKey]);
+    const record = (i: number) => ({
+      origin: originOf(),
+      kind: "inconsistent",
+      cosignedCheckpoint: honest.note(5),
+      request: `note ${i}\n`,
+    });
+    // All but the last record written at once (one by one would only make the test slow).
+    const insert = kit.database.db.prepare(
+      "INSERT INTO witness_evidence (origin, kind, cosigned_checkpoint, request, received_at) VALUES (?, ?, ?, ?, ?)",
+    );
+    kit.database.db.transaction(() => {
+      for (let i = 0; i < MAX_EVIDENCE_PER_LOG - 1; i++) {
+        const r = record(i);
+        insert.run(r.origin, r.kind, r.cosignedCheckpoint, r.request, "2026-11-23T12:00:00Z");
+      }
+    })();
+    expect(kit.store.keepEvidence(record(0))).toBe(false); // a duplicate
+    expect(kit.store.keepEvidence(record(MAX_EVIDENCE_PER_LOG - 1))).toBe(true);
+    expect(kit.store.keepEvidence(record(MAX_EVIDENCE_PER_LOG))).toBe(false);
+    expect(kit.store.evidence()).toHaveLength(MAX_EVIDENCE_PER_LOG);
+    // Another log's evidence has its own budget.
+    expect(kit.store.keepEvidence({ ...record(0), origin: "other.example" })).toBe(true);
     await kit.close();
   });
 });

@@ -29,6 +29,7 @@ import {
   parseCheckpoint,
   verifyConsistency,
 } from "../merkle/index.js";
+import { signedByLog } from "./evidence.js";
 import { parseAddCheckpoint, TLOG_SIZE_CONTENT_TYPE } from "./protocol.js";
 import type { WitnessStore } from "./store.js";
 
@@ -165,13 +166,15 @@ export class Witness {
         };
       });
     } catch (err) {
-      // The transaction rolled back; the refused request is kept on its own (Decision 9).
+      // The transaction rolled back; the refused checkpoint is kept on its own (Decision 9),
+      // reduced to what the log signed: the rest of a request is the caller's, and a hostile
+      // caller must not be able to fill the disk with it.
       if (err instanceof Refusal && err.evidence) {
         this.store.keepEvidence({
           origin: checkpoint.origin,
           kind: err.evidence.kind,
-          cosignedCheckpoint: err.evidence.cosigned,
-          request: body,
+          cosignedCheckpoint: signedByLog(err.evidence.cosigned, log),
+          request: signedByLog(request.checkpoint, log),
         });
       }
       throw err;

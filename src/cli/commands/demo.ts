@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { generateNoteKey, NOTE_KEY_TYPE_COSIGNATURE_V1 } from "../../crypto/index.js";
 import { writeKeyFile } from "../../crypto/node.js";
 import { CHANNELS, POLICY_TYPE, type PolicyDocument, signPolicy } from "../../policy/index.js";
+import type { Role } from "../../releases/index.js";
 
 export const DEMO_MARKER = "demo.json";
 export const LOG_ORIGIN = "crosscheck.localhost/log";
@@ -26,12 +27,21 @@ export const REVIEWERS = [
   },
 ] as const;
 export const WITNESSES = ["w1", "w2", "w3"] as const;
-export const TOKEN_ROLES: Record<string, "vendor" | "reviewer" | "admin"> = {
+export const TOKEN_ROLES: Record<string, Role> = {
   vendor: "vendor",
   "reviewer-alpha": "reviewer",
   "reviewer-beta": "reviewer",
   admin: "admin",
+  // The telemetry gateway's senders, one per demo tenant, and a read-only auditor.
+  "demo-eu": "tenant",
+  "demo-us": "tenant",
+  auditor: "auditor",
 };
+/** The demo gateway's tenants and their regions; each region's vendor intake is in-process. */
+export const DEMO_TENANTS = [
+  { name: "demo-eu", region: "eu" },
+  { name: "demo-us", region: "us" },
+] as const;
 
 export interface DemoFolder {
   dir: string;
@@ -117,21 +127,40 @@ export function createDemoFolder(dir: string): DemoFolder {
   );
   const envelope = signPolicy(document, rootSigners);
   writeFileSync(paths.policy, `${JSON.stringify(envelope, null, 2)}\n`);
-  for (const name of Object.keys(TOKEN_ROLES)) {
-    writeFileSync(
-      join(paths.tokens, `${name}.token`),
-      `${randomBytes(32).toString("base64url")}\n`,
-      {
-        mode: 0o600,
-        flag: "wx",
-      },
-    );
-  }
+  writeMissingTokens(paths);
   writeFileSync(
     join(dir, DEMO_MARKER),
     `${JSON.stringify({ demo: true, created: new Date().toISOString(), witnesses: WITNESSES }, null, 2)}\n`,
   );
   return paths;
+}
+
+/** Token files for every demo role that has none yet (folders made before a role existed too). */
+export function writeMissingTokens(paths: DemoFolder): void {
+  mkdirSync(paths.tokens, { recursive: true, mode: 0o700 });
+  for (const name of Object.keys(TOKEN_ROLES)) {
+    const file = join(paths.tokens, `${name}.token`);
+    if (existsSync(file)) continue;
+    writeFileSync(file, `${randomBytes(32).toString("base64url")}\n`, { mode: 0o600, flag: "wx" });
+  }
+}
+
+/**
+ * The demo gateway's configuration: an EU and a US tenant, each region's only endpoint the demo
+ * vendor intake of that region (separate listeners, since one origin may serve one region only).
+ * Made at every start, with this start's intake addresses; written to `gateway.json` to be read.
+ */
+export function demoGatewayConfig(dir: string, intakes: Record<string, string>): unknown {
+  const config = {
+    name: "crosscheck.localhost/gateway",
+    regions: DEMO_TENANTS.map((t) => ({
+      region: t.region,
+      endpoints: [{ url: `${intakes[t.region]}/ingest` }],
+    })),
+    tenants: DEMO_TENANTS.map((t) => ({ name: t.name, region: t.region })),
+  };
+  writeFileSync(join(dir, "gateway.json"), `${JSON.stringify(config, null, 2)}\n`);
+  return config;
 }
 
 /** What a newcomer reads after the first start: what was made, where, and what to run next. */
@@ -145,7 +174,8 @@ Demo mode: this folder is owned by this process alone, so it created everything 
             reviewer-alpha.key (Alpha Labs), reviewer-beta.key (Beta Review),
             witness-w1..w3.key (three DEMO witnesses, served by this same process under /demo-witness/)
   policy    ${join(dir, "policy.json")} (signed by root-1 and root-2; 2 of 3 witnesses; 2 reviewer organisations)
-  tokens    ${t}/vendor.token, reviewer-alpha.token, reviewer-beta.token, admin.token (stored hashed in the database)
+  tokens    ${t}/vendor.token, reviewer-alpha.token, reviewer-beta.token, admin.token, demo-eu.token,
+            demo-us.token (gateway senders), auditor.token (stored hashed in the database)
 The server holds the vendor key only to refresh channel heads; outside the demo the vendor signs them.
 
 Next, in another terminal:
@@ -159,5 +189,16 @@ Next, in another terminal:
       --key ${k}/reviewer-beta.key --organization "Beta Review" --reviewer bob
   ${cli} update --server ${url} --channel rules --policy ${join(dir, "policy.json")} --state ./endpoint --install ./installed
 API documentation: ${url}/api/docs   The log: ${url}/log/checkpoint
+
+The telemetry gateway (${join(dir, "gateway.json")}: tenant demo-eu in region eu, demo-us in us)
+forwards nothing until a reviewed data dictionary is published, like any other release:
+  ${cli} release submit --server ${url} --token-file ${t}/vendor.token --key ${k}/vendor.key \\
+      --channel dictionary --version 2026.11.23.1 --artifact examples/dictionary/edr.yaml
+  (approve it as above, with both reviewers), then send telemetry as tenant demo-eu:
+  echo '{"event":"script_block","id":"6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b","time":"2026-11-23T10:00:00.000Z","host_id":"6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4c","script":"Send-Mail alice@example.com"}' > events.ndjson
+  curl -H "Authorization: Bearer $(cat ${t}/demo-eu.token)" -H 'content-type: application/x-ndjson' \\
+      --data-binary @events.ndjson ${url}/v1/events
+  curl <demo vendor eu>/             what the (demo) vendor received: redacted, EU only (addresses in gateway.json)
+  curl ${url}/api/v1/gateway/status  the gateway; its audit log: ${url}/gateway/log/checkpoint
 `;
 }

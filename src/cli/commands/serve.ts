@@ -11,6 +11,7 @@ import { Command } from "commander";
 import { ed25519EnvelopeSigner, parseEnvelope } from "../../attest/index.js";
 import { readKeyFile, readSignerKeyFile } from "../../crypto/node.js";
 import { CrosscheckError } from "../../errors/index.js";
+import { serviceDictionarySource } from "../../gateway/index.js";
 import { TransparencyLog } from "../../log/index.js";
 import { cosignatureSigner } from "../../merkle/index.js";
 import {
@@ -24,8 +25,9 @@ import {
   DEFAULT_MAX_ARTIFACT_SIZE,
   openReleaseStore,
   ReleaseService,
+  type Role,
 } from "../../releases/index.js";
-import { createServer } from "../../server/index.js";
+import { createDemoVendorServer, createServer } from "../../server/index.js";
 import {
   type Database,
   isPostgresUrl,
@@ -36,16 +38,20 @@ import {
 } from "../../store/index.js";
 import { CosignatureCollector, Witness, WitnessStore } from "../../witness/index.js";
 import { readTextFile } from "../files.js";
-import { parseCount, parsePort } from "../options.js";
+import { parseCount, parsePort, readSecretFile } from "../options.js";
 import {
   createDemoFolder,
+  DEMO_TENANTS,
+  demoGatewayConfig,
   demoInstructions,
   demoPaths,
   isDemoFolder,
   isFreshFolder,
   TOKEN_ROLES,
   WITNESSES,
+  writeMissingTokens,
 } from "./demo.js";
+import { startGatewayRuntime } from "./gateway-runtime.js";
 
 interface ServeOptions {
   data: string;
@@ -59,6 +65,7 @@ interface ServeOptions {
   policy?: string;
   witnessPolicy?: string;
   token?: string[];
+  gatewayConfig?: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -84,8 +91,12 @@ export function serveCommand(): Command {
     )
     .option(
       "--token <role:name=file>",
-      "production: an API token file for a role (vendor, reviewer, admin), repeatable",
+      "production: an API token file for a role (vendor, reviewer, admin, tenant, auditor), repeatable",
       collect,
+    )
+    .option(
+      "--gateway-config <file>",
+      "production: also run the telemetry gateway with this configuration (regions, tenants, policies)",
     )
     .option(
       "--max-artifact-size <bytes>",
@@ -110,7 +121,9 @@ interface ServiceConfig {
   logSigner: ReturnType<typeof readSignerKeyFile>;
   policy: TrustedPolicy;
   /** Token files to register (hashed) at start: role and name per file. */
-  tokens: { role: "vendor" | "reviewer" | "admin"; name: string; path: string }[];
+  tokens: { role: Role; name: string; path: string }[];
+  /** The telemetry gateway's configuration (a file), when this service runs one. */
+  gatewayConfig?: () => Promise<string | { document: unknown }>;
   /** Witness policy; in the demo it is made once the log key is known. */
   witnessPolicy: (log: TransparencyLog, port: number) => TlogPolicy;
   /** The demo's in-process witnesses (none in production). */
@@ -144,16 +157,18 @@ async function serve(opts: ServeOptions): Promise<void> {
   await migrate(database);
   const log = await TransparencyLog.open({ database, signer: logSigner, witnessed: true });
   const store = openReleaseStore(database);
-  const now = new Date().toISOString();
-  for (const token of config.tokens) {
-    const secret = readTextFile(token.path, "token", 4096).trim();
-    await store.insertToken(
-      createHash("sha256").update(secret, "utf8").digest("hex"),
-      token.role,
-      token.name,
-      now,
-    );
-  }
+  // The configured tokens replace the stored ones: a token removed from the configuration is
+  // revoked by the restart, not left working.
+  await store.replaceTokens(
+    config.tokens.map((token) => ({
+      tokenSha256: createHash("sha256")
+        .update(readSecretFile(token.path, "token"), "utf8")
+        .digest("hex"),
+      role: token.role,
+      name: token.name,
+    })),
+    new Date().toISOString(),
+  );
   const demoWitnesses = await config.demoWitnesses(log);
   const witnessPolicy = config.witnessPolicy(log, opts.port);
 
@@ -164,14 +179,26 @@ async function serve(opts: ServeOptions): Promise<void> {
     artifacts: new ArtifactStore(join(opts.data, "artifacts"), opts.maxArtifactSize),
     headSigner: config.headSigner,
   });
+  const tokens = (sha: string) => store.tokenRole(sha);
+  const gateway = config.gatewayConfig
+    ? await startGatewayRuntime({
+        database,
+        dataDir: join(opts.data, "gateway"),
+        configFile: await config.gatewayConfig(),
+        // The dictionary comes from this very service, and is verified like any endpoint would.
+        dictionary: serviceDictionarySource({
+          service,
+          policy,
+          stateDir: join(opts.data, "gateway", "dictionary-state"),
+          warn: (message) => process.stderr.write(`${message}\n`),
+        }),
+      })
+    : undefined;
   const app = await createServer({
     log,
     host: opts.host,
-    releases: {
-      service,
-      tokens: (sha) => store.tokenRole(sha),
-      writesPerMinute: opts.writesPerMinute,
-    },
+    releases: { service, tokens, writesPerMinute: opts.writesPerMinute },
+    gateway: gateway ? { gateway, tokens } : undefined,
     demoWitnesses,
   });
   await app.listen({ host: opts.host, port: opts.port });
@@ -193,7 +220,7 @@ async function serve(opts: ServeOptions): Promise<void> {
       ? `demo witnesses ${url}/demo-witness/w1..w3`
       : `${witnessPolicy.witnesses.length} witnesses`;
   process.stderr.write(
-    `Crosscheck serving at ${url} (${config.mode}; ${where}): API ${url}/api/v1, docs ${url}/api/docs, log ${url}/log/, ${witnesses}${requeued ? `; re-queued ${requeued} analysis job(s)` : ""}\n`,
+    `Crosscheck serving at ${url} (${config.mode}; ${where}): API ${url}/api/v1, docs ${url}/api/docs, log ${url}/log/, ${witnesses}${gateway ? `, gateway ${url}/v1/events (audit log ${url}/gateway/log/)` : ""}${requeued ? `; re-queued ${requeued} analysis job(s)` : ""}\n`,
   );
 
   let stopping = false;
@@ -201,6 +228,8 @@ async function serve(opts: ServeOptions): Promise<void> {
     if (stopping) return;
     stopping = true;
     await app.close();
+    await gateway?.close();
+    await gateway?.auditLog.close();
     await collector.close();
     await service.close();
     await log.close();
@@ -243,6 +272,7 @@ function demoConfig(
     );
     return undefined;
   }
+  writeMissingTokens(paths);
   const closers: (() => Promise<void>)[] = [];
   return {
     mode: "demo",
@@ -253,12 +283,25 @@ function demoConfig(
       .map((file) => {
         const name = file.replace(/\.token$/, "");
         return {
-          role: TOKEN_ROLES[name] as "vendor" | "reviewer" | "admin",
+          role: TOKEN_ROLES[name] as Role,
           name,
           path: join(paths.tokens, file),
         };
       }),
     headSigner: ed25519EnvelopeSigner(readKeyFile(join(paths.keys, "vendor.key"))),
+    // The demo vendor: one intake per region on its own loopback listener.
+    async gatewayConfig() {
+      const intakes: Record<string, string> = {};
+      for (const { region } of DEMO_TENANTS) {
+        const intake = await createDemoVendorServer(region);
+        await intake.listen({ host: "127.0.0.1", port: 0 });
+        closers.push(() => intake.close());
+        const address = intake.server.address();
+        intakes[region] =
+          `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+      }
+      return { document: demoGatewayConfig(opts.data, intakes) };
+    },
     banner: created ? demoInstructions(opts.data, url) : undefined,
     closers,
     // Three cosigners in this process, each with its own state file.
@@ -340,6 +383,7 @@ function productionConfig(opts: ServeOptions): ServiceConfig {
     logSigner,
     policy,
     tokens: (opts.token ?? []).map(parseTokenOption),
+    gatewayConfig: opts.gatewayConfig ? async () => opts.gatewayConfig as string : undefined,
     closers: [],
     demoWitnesses: async () => [],
     witnessPolicy: () => witnessPolicy,
@@ -347,19 +391,19 @@ function productionConfig(opts: ServeOptions): ServiceConfig {
 }
 
 function parseTokenOption(text: string): {
-  role: "vendor" | "reviewer" | "admin";
+  role: Role;
   name: string;
   path: string;
 } {
-  const match = /^(vendor|reviewer|admin):([^=]+)=(.+)$/.exec(text);
+  const match = /^(vendor|reviewer|admin|tenant|auditor):([^=]+)=(.+)$/.exec(text);
   if (!match) {
     throw new CrosscheckError(
       "E_USAGE",
-      `--token takes ROLE:NAME=FILE with ROLE vendor, reviewer or admin, e.g. vendor:acme=acme.token; got ${JSON.stringify(text)}.`,
+      `--token takes ROLE:NAME=FILE with ROLE vendor, reviewer, admin, tenant (a gateway sender) or auditor, e.g. vendor:acme=acme.token; got ${JSON.stringify(text)}.`,
     );
   }
   return {
-    role: match[1] as "vendor" | "reviewer" | "admin",
+    role: match[1] as Role,
     name: match[2] as string,
     path: match[3] as string,
   };

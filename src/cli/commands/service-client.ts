@@ -1,54 +1,80 @@
-/** A small client of the service's JSON API for the CLI: JSON calls, streamed uploads, errors with codes. */
+/**
+ * A small client of the service's JSON API for the CLI: JSON calls, streamed uploads, errors with
+ * codes. Every answer the client reads whole has a size bound and every call a timeout (Decision
+ * 14: no endless data, no endless wait); downloads are streamed and bounded by the caller.
+ */
 import { createReadStream, statSync } from "node:fs";
 import { Readable } from "node:stream";
-import { CrosscheckError } from "../../errors/index.js";
+import { CrosscheckError, isCrosscheckError } from "../../errors/index.js";
+import { readLimited } from "../../log/index.js";
+
+export interface ServiceClientOptions {
+  /** Milliseconds a call may take; for streamed transfers, until the answer's headers. */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const MAX_JSON = 16 << 20;
+const MAX_ERROR = 64 << 10;
 
 export class ServiceClient {
   private readonly base: string;
+  private readonly timeoutMs: number;
+  private readonly fetcher: typeof fetch;
 
   constructor(
     server: string,
     private readonly token?: string,
+    options: ServiceClientOptions = {},
   ) {
     this.base = `${server.replace(/\/+$/, "")}/api/v1`;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.fetcher = options.fetch ?? fetch;
   }
 
   private headers(extra: Record<string, string> = {}): Record<string, string> {
     return this.token ? { ...extra, authorization: `Bearer ${this.token}` } : extra;
   }
 
-  async json<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await this.fetch(path, {
+  async json<T>(method: string, path: string, body?: unknown, limit = MAX_JSON): Promise<T> {
+    const text = await this.read(path, limit, {
       method,
       headers: this.headers(body === undefined ? {} : { "content-type": "application/json" }),
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return (await response.json()) as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new CrosscheckError(
+        "E_SERVICE",
+        `The service answered ${path} with something that is not JSON; check --server.`,
+      );
+    }
   }
 
   async text(path: string, limit = 4 << 20): Promise<string> {
-    const response = await this.fetch(path, {});
-    const text = await response.text();
-    if (text.length > limit)
-      throw new CrosscheckError(
-        "E_RESPONSE_TOO_LARGE",
-        `${path} answered more than ${limit} bytes.`,
-      );
-    return text;
+    return this.read(path, limit, {});
   }
 
   /** Streams a file up as the artifact with this digest. */
   async upload(path: string, sha256: string): Promise<void> {
     const size = statSync(path).size;
-    await this.fetch(`/artifacts/${sha256}?size=${size}`, {
-      method: "PUT",
-      headers: this.headers({
-        "content-type": "application/octet-stream",
-        "content-length": String(size),
-      }),
-      body: Readable.toWeb(createReadStream(path)) as ReadableStream,
-      duplex: "half",
-    } as RequestInit);
+    // No timeout: the answer comes only once the whole file is sent, however long that takes.
+    const response = await this.fetch(
+      `/artifacts/${sha256}?size=${size}`,
+      {
+        method: "PUT",
+        headers: this.headers({
+          "content-type": "application/octet-stream",
+          "content-length": String(size),
+        }),
+        body: Readable.toWeb(createReadStream(path)) as ReadableStream,
+        duplex: "half",
+      } as RequestInit,
+      false,
+    );
+    await response.body?.cancel();
   }
 
   /** Downloads an artifact as a stream (the caller bounds and hashes it). */
@@ -59,26 +85,80 @@ export class ServiceClient {
     return { body: response.body, size: Number(response.headers.get("content-length") ?? -1) };
   }
 
-  private async fetch(path: string, init: RequestInit): Promise<Response> {
+  /** One call whose answer is read whole, within `limit` bytes and the timeout. */
+  private async read(path: string, limit: number, init: RequestInit): Promise<string> {
+    const { response, settled } = await this.exchange(path, init);
+    try {
+      return new TextDecoder().decode(await readLimited(response, limit));
+    } catch (err) {
+      if (isCrosscheckError(err)) throw err;
+      throw this.unreachable(path, err);
+    } finally {
+      settled();
+    }
+  }
+
+  /**
+   * A call whose body the caller streams: the timeout ends once the answer's headers arrive, so a
+   * long transfer is not cut off (its size is bounded by the caller instead).
+   */
+  private async fetch(path: string, init: RequestInit, timed = true): Promise<Response> {
+    const { response, settled } = await this.exchange(path, init, timed);
+    settled();
+    return response;
+  }
+
+  /**
+   * Sends the call under the timeout and turns an error answer into its code and sentence (its
+   * body read within MAX_ERROR bytes). `settled` stops the timer; `timed: false` sets none.
+   */
+  private async exchange(
+    path: string,
+    init: RequestInit,
+    timed = true,
+  ): Promise<{ response: Response; settled: () => void }> {
+    const controller = new AbortController();
+    const timer = timed
+      ? setTimeout(
+          () => controller.abort(new Error(`no answer within ${this.timeoutMs} ms`)),
+          this.timeoutMs,
+        )
+      : undefined;
+    const settled = () => clearTimeout(timer);
     let response: Response;
     try {
-      response = await fetch(`${this.base}${path}`, init);
+      response = await this.fetcher(`${this.base}${path}`, {
+        ...init,
+        redirect: "error",
+        signal: controller.signal,
+      });
     } catch (err) {
-      throw new CrosscheckError(
-        "E_SERVICE_UNREACHABLE",
-        `Cannot reach the service at ${this.base}: ${(err as Error).cause ?? (err as Error).message}.`,
-      );
+      settled();
+      throw this.unreachable(path, err);
     }
-    if (!response.ok) {
-      let error: { code?: string; message?: string } | undefined;
-      try {
-        error = ((await response.json()) as { error?: { code?: string; message?: string } }).error;
-      } catch {}
-      throw new CrosscheckError(
-        error?.code ?? `E_HTTP_${response.status}`,
-        error?.message ?? `The service answered ${response.status} to ${path}.`,
-      );
+    if (response.ok) return { response, settled };
+    let error: { code?: unknown; message?: unknown } | undefined;
+    try {
+      const text = new TextDecoder().decode(await readLimited(response, MAX_ERROR));
+      error = (JSON.parse(text) as { error?: { code?: unknown; message?: unknown } }).error;
+    } catch {
+      // Not our JSON error shape, too long or too slow: keep the generic sentence.
+    } finally {
+      settled();
     }
-    return response;
+    throw new CrosscheckError(
+      typeof error?.code === "string" ? error.code : `E_HTTP_${response.status}`,
+      typeof error?.message === "string"
+        ? error.message
+        : `The service answered ${response.status} to ${path}.`,
+    );
+  }
+
+  private unreachable(path: string, err: unknown): CrosscheckError {
+    const reason = (err as Error).cause ?? (err as Error).message;
+    return new CrosscheckError(
+      "E_SERVICE_UNREACHABLE",
+      `Cannot reach the service at ${this.base} (${path}): ${reason}. Check --server and that the service runs.`,
+    );
   }
 }

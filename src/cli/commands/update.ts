@@ -1,9 +1,12 @@
 /**
  * `crosscheck update`: what an endpoint runs against the service. Fetch the channel's newest
- * published release and its bundle, download each artifact to a temporary file beside its target
- * (bounded by the size the release states, hashed while streaming), verify everything with
- * `verifyRelease`, then rename into place and save the state, each atomically. A refused update
- * removes its temporary files and leaves the installed artifacts and the state as they were.
+ * published release and its bundle, verify the bundle with `verifyRelease` before fetching a byte
+ * of any artifact, then download exactly the artifacts the verified release lists, each to a
+ * temporary file beside its target, bounded (by the size the release states and by
+ * --max-artifact-size) and hashed while streaming; a file is kept only when its SHA-256 and size
+ * are the ones listed for its name. Then rename into place and save the state, each atomically. A
+ * refused update removes its temporary files and leaves the installed artifacts and the state as
+ * they were.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { createWriteStream, mkdirSync, renameSync, rmSync } from "node:fs";
@@ -11,20 +14,26 @@ import { join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { Command, Option } from "commander";
+import { openRelease } from "../../attest/index.js";
 import { parseNote } from "../../crypto/index.js";
 import { CrosscheckError } from "../../errors/index.js";
 import { LogClient, proveConsistency } from "../../log/index.js";
 import { parseCheckpoint } from "../../merkle/index.js";
-import { parseBundle, verifyRelease } from "../../verify/index.js";
+import { type Bundle, parseBundle, verifyRelease } from "../../verify/index.js";
 import { loadEndpointMemory } from "../endpoint-memory.js";
+import { parseCount } from "../options.js";
 import { ServiceClient } from "./service-client.js";
 
-interface UpdateOptions {
+/** Default bound on each artifact download (4 GiB). */
+export const DEFAULT_MAX_DOWNLOAD = 4 * 1024 ** 3;
+
+export interface UpdateOptions {
   server: string;
   channel: "product" | "sigdb" | "rules" | "dictionary";
   policy: string;
   state: string;
   install: string;
+  maxArtifactSize: number;
   json?: boolean;
 }
 
@@ -40,14 +49,20 @@ export function updateCommand(): Command {
     .requiredOption("--policy <file>", "the signed trust policy (pinned in --state on first use)")
     .requiredOption("--state <dir>", "this endpoint's state folder")
     .requiredOption("--install <dir>", "where the artifacts are installed")
+    .option(
+      "--max-artifact-size <bytes>",
+      "largest artifact this endpoint downloads",
+      parseCount("--max-artifact-size"),
+      DEFAULT_MAX_DOWNLOAD,
+    )
     .option("--json", "print the result as JSON")
     .action(async (opts: UpdateOptions) => {
       await update(opts);
     });
 }
 
-async function update(opts: UpdateOptions): Promise<void> {
-  const now = new Date();
+/** `now` is the endpoint's clock (tests pass their own). */
+export async function update(opts: UpdateOptions, now = new Date()): Promise<void> {
   const memory = loadEndpointMemory(opts.state, opts.policy, now);
   const api = new ServiceClient(opts.server);
   const latest = await api.json<{ envelopeSha256: string; version: string }>(
@@ -65,36 +80,44 @@ async function update(opts: UpdateOptions): Promise<void> {
     memory.state.checkpoint,
     bundle.checkpoint,
   );
-  const release = JSON.parse(
-    Buffer.from(bundle.release.envelope.payload, "base64").toString("utf8"),
-  ) as { predicate: { artifacts: { name: string; size: number; sha256: string }[] } };
+
+  // Verify everything before downloading anything: an unverified bundle must not make this
+  // endpoint fetch (or write) a byte. The release's first artifact stands for the others here;
+  // each file is then held to its own listed digest and size.
+  const result = verifyRelease({
+    bundle,
+    artifact: { sha256: firstListedDigest(bundle) },
+    policy: memory.policy,
+    state: memory.state,
+    channel: opts.channel,
+    now,
+    consistencyProof,
+  });
+  const artifacts = result.release.artifacts;
+  for (const artifact of artifacts) {
+    checkArtifactName(artifact.name);
+    if (artifact.size > opts.maxArtifactSize) {
+      throw new CrosscheckError(
+        "E_ARTIFACT_TOO_LARGE",
+        `The artifact ${artifact.name} is ${artifact.size} bytes, more than --max-artifact-size ${opts.maxArtifactSize}; raise the bound if this is expected.`,
+      );
+    }
+  }
 
   mkdirSync(opts.install, { recursive: true });
   const temps: { temp: string; target: string }[] = [];
   try {
-    let result: ReturnType<typeof verifyRelease> | undefined;
-    for (const artifact of release.predicate.artifacts) {
-      if (artifact.name.includes("/") || artifact.name.startsWith(".")) {
-        throw new CrosscheckError(
-          "E_ARTIFACT_NAME",
-          `Refusing to install an artifact named ${JSON.stringify(artifact.name)}.`,
-        );
-      }
+    for (const artifact of artifacts) {
       const temp = join(opts.install, `.${artifact.name}.${randomBytes(6).toString("hex")}.tmp`);
       temps.push({ temp, target: join(opts.install, artifact.name) });
-      const sha256 = await download(api, artifact.sha256, artifact.size, temp);
-      result = verifyRelease({
-        bundle,
-        artifact: { sha256 },
-        policy: memory.policy,
-        state: memory.state,
-        channel: opts.channel,
-        now,
-        consistencyProof,
-      });
+      const got = await download(api, artifact.sha256, artifact.size, temp);
+      if (got.sha256 !== artifact.sha256 || got.size !== artifact.size) {
+        throw new CrosscheckError(
+          "E_ARTIFACT_MISMATCH",
+          `The download of ${artifact.name} (${got.size} bytes, sha256 ${got.sha256.slice(0, 16)}…) is not the reviewed file the release lists (${artifact.size} bytes, sha256 ${artifact.sha256.slice(0, 16)}…).`,
+        );
+      }
     }
-    if (!result)
-      throw new CrosscheckError("E_ARTIFACT_MISMATCH", "The release lists no artifacts.");
     for (const { temp, target } of temps) renameSync(temp, target);
     memory.save(result.state);
     const summary = {
@@ -102,7 +125,7 @@ async function update(opts: UpdateOptions): Promise<void> {
       channel: result.release.channel,
       version: result.release.version,
       release: result.releaseSha256,
-      artifacts: release.predicate.artifacts.map((a) => a.name),
+      artifacts: artifacts.map((a) => a.name),
       approvedBy: result.approvedBy,
       logSize: result.checkpoint.size,
       consistency: result.consistency,
@@ -117,13 +140,39 @@ async function update(opts: UpdateOptions): Promise<void> {
   }
 }
 
-/** Streams the artifact to `temp`, refusing more than `size` bytes; returns its SHA-256. */
+/** The first artifact digest the bundle's release lists; "" when unreadable (the verifier says why). */
+function firstListedDigest(bundle: Bundle): string {
+  try {
+    return openRelease(bundle.release.envelope, []).predicate.artifacts[0]?.sha256 ?? "";
+  } catch {
+    return "";
+  }
+}
+
+/** An artifact's name becomes a file in --install: it must name a file there and nothing else. */
+export function checkArtifactName(name: string): void {
+  if (
+    name === "" ||
+    name === "." ||
+    name.includes("/") ||
+    name.includes("\\") ||
+    name.includes("..") ||
+    name.includes("\0")
+  ) {
+    throw new CrosscheckError(
+      "E_ARTIFACT_NAME",
+      `Refusing to install an artifact named ${JSON.stringify(name)}: an artifact's name must be a plain file name.`,
+    );
+  }
+}
+
+/** Streams the artifact to `temp`, refusing more than `size` bytes; returns its SHA-256 and size. */
 async function download(
   api: ServiceClient,
   sha256: string,
   size: number,
   temp: string,
-): Promise<string> {
+): Promise<{ sha256: string; size: number }> {
   const { body } = await api.download(sha256);
   const hash = createHash("sha256");
   let received = 0;
@@ -147,7 +196,7 @@ async function download(
     bound,
     createWriteStream(temp, { flags: "wx" }),
   );
-  return hash.digest("hex");
+  return { sha256: hash.digest("hex"), size: received };
 }
 
 /** Decision 8: the consistency proof from the saved checkpoint to the bundle's, from the log's tiles. */

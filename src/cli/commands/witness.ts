@@ -56,7 +56,9 @@ export function witnessCommand(): Command {
 
   witness
     .command("evidence")
-    .description("Print the refused requests the witness kept as evidence (JSON).")
+    .description(
+      "Print the refused checkpoints the witness kept as evidence (JSON): each with the log's signatures only.",
+    )
     .requiredOption("--data <dir>", "the witness's state folder")
     .action(async (opts: { data: string }) => {
       const database = openSqlite(join(opts.data, "witness.sqlite"));

@@ -162,6 +162,15 @@ export function openPostgresReleaseStore(database: PostgresDatabase): ReleaseSto
       await sql`INSERT INTO api_tokens (token_sha256, role, name, created_at)
         VALUES (${sha}, ${role}, ${name}, ${at}) ON CONFLICT (token_sha256) DO NOTHING`;
     },
+    async replaceTokens(tokens, at) {
+      await sql.begin(async (tx) => {
+        await tx`DELETE FROM api_tokens`;
+        for (const t of tokens) {
+          await tx`INSERT INTO api_tokens (token_sha256, role, name, created_at)
+            VALUES (${t.tokenSha256}, ${t.role}, ${t.name}, ${at}) ON CONFLICT (token_sha256) DO NOTHING`;
+        }
+      });
+    },
     async tokenRole(sha) {
       const rows = await sql`SELECT role, name FROM api_tokens WHERE token_sha256 = ${sha}`;
       return rows[0] ? { role: rows[0].role as Role, name: rows[0].name as string } : undefined;

@@ -161,6 +161,15 @@ export function openSqliteReleaseStore(database: SqliteDatabase): ReleaseStore {
         "INSERT INTO api_tokens (token_sha256, role, name, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (token_sha256) DO NOTHING",
       ).run(sha, role, name, at);
     },
+    async replaceTokens(tokens, at) {
+      const insert = db.prepare(
+        "INSERT INTO api_tokens (token_sha256, role, name, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (token_sha256) DO NOTHING",
+      );
+      db.transaction(() => {
+        db.prepare("DELETE FROM api_tokens").run();
+        for (const t of tokens) insert.run(t.tokenSha256, t.role, t.name, at);
+      }).immediate();
+    },
     async tokenRole(sha) {
       return one<{ role: Role; name: string }>(
         "SELECT role, name FROM api_tokens WHERE token_sha256 = ?",

@@ -5,7 +5,8 @@
  */
 export type ReleaseStatus = "analyzing" | "in-review" | "published" | "rejected";
 export type JobStatus = "queued" | "running" | "done" | "failed";
-export type Role = "vendor" | "reviewer" | "admin";
+/** Who a token speaks for: release roles, gateway senders (`tenant`) and read-only `auditor`s. */
+export type Role = "vendor" | "reviewer" | "admin" | "tenant" | "auditor";
 
 export interface ReleaseRow {
   id: number;
@@ -52,6 +53,13 @@ export interface JobRow {
   error: string | null;
 }
 
+/** An API token as stored: its SHA-256 only, never the token. */
+export interface TokenRow {
+  tokenSha256: string;
+  role: Role;
+  name: string;
+}
+
 export type NewRelease = Omit<ReleaseRow, "id" | "report" | "reportSha256" | "publishedAt">;
 
 export interface ReleaseStore {
@@ -86,6 +94,12 @@ export interface ReleaseStore {
   ): Promise<void>;
   jobs(releaseId: number): Promise<JobRow[]>;
 
+  /**
+   * Makes `tokens` the only API tokens, in one transaction: a token left out of the service's
+   * configuration is revoked when the service starts. Services configure tokens with this.
+   */
+  replaceTokens(tokens: readonly TokenRow[], at: string): Promise<void>;
+  /** Adds one token, keeping the others (test fixtures); it revokes nothing. */
   insertToken(tokenSha256: string, role: Role, name: string, at: string): Promise<void>;
   tokenRole(tokenSha256: string): Promise<{ role: Role; name: string } | undefined>;
 }

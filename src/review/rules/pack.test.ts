@@ -208,6 +208,18 @@ describe("loadRulePack", () => {
     );
   });
 
+  it("reads a file shorter than any magic number as a rule file, not a crash", () => {
+    for (const text of ["", "r", "ru", "rul"]) {
+      expect(readArchiveOrFile("tiny.yar", Buffer.from(text)), JSON.stringify(text)).toEqual([
+        { path: "tiny.yar", bytes: Buffer.from(text) },
+      ]);
+    }
+    // Two bytes of gzip magic and nothing after: a corrupt stream, said so.
+    expect(refusal(() => readArchiveOrFile("r.gz", Buffer.from([0x1f, 0x8b])))).toBe(
+      "E_PACK_FORMAT",
+    );
+  });
+
   it("refuses a corrupt archive with a reason", () => {
     const tar = tarOf([{ name: "a.yar", data: "rule a { condition: true }" }]);
     tar[100] = 0x39; // mode digit '9': the checksum no longer adds up

@@ -129,7 +129,11 @@ export function readArchiveOrFile(
     }
     return readTar(tar, bound);
   }
-  if (bytes.readUInt32LE(0) === 0x04034b50 || bytes.readUInt32LE(0) === 0x06054b50) {
+  // Fewer than 4 bytes hold no zip magic (readUInt32LE would throw): such a file is text.
+  if (
+    bytes.length >= 4 &&
+    (bytes.readUInt32LE(0) === 0x04034b50 || bytes.readUInt32LE(0) === 0x06054b50)
+  ) {
     return readZip(bytes, bound);
   }
   if (isTar(bytes)) return readTar(bytes, bound);

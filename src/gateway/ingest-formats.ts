@@ -1,0 +1,113 @@
+/**
+ * Request bodies of `POST /v1/events` turned into records: a JSON array (or `{"events":[…]}`, or a
+ * single object) and NDJSON. A line that is not JSON is one refused record, not a refused batch:
+ * the rest of the batch is still good data. Each record keeps the bytes its commitment is
+ * computed over — the NDJSON line as sent, or the compact JSON of an array element.
+ */
+import { gunzipSync } from "node:zlib";
+import { CrosscheckError } from "../errors/index.js";
+import type { InputRecord } from "./pipeline.js";
+
+export type EventsFormat = "json" | "ndjson";
+
+export function eventsFormatOf(contentType: string | undefined): EventsFormat {
+  const type = (contentType ?? "").split(";")[0]?.trim().toLowerCase();
+  if (type === "application/json") return "json";
+  if (
+    type === "application/x-ndjson" ||
+    type === "application/jsonl" ||
+    type === "application/ndjson"
+  ) {
+    return "ndjson";
+  }
+  throw new CrosscheckError(
+    "E_MEDIA_TYPE",
+    "Send events as application/json (an array of records) or application/x-ndjson (one record per line).",
+  );
+}
+
+export interface ParsedEvents {
+  /** Every record in order; a line that was not JSON is kept with its `error`. */
+  records: InputRecord[];
+}
+
+/**
+ * Decodes `Content-Encoding: gzip` with a bound on the output (Decision 20: no compression
+ * bombs); any other encoding is refused.
+ */
+export function decodeBody(
+  body: Buffer,
+  contentEncoding: string | undefined,
+  maxBytes: number,
+): Buffer {
+  const encoding = (contentEncoding ?? "identity").trim().toLowerCase();
+  if (encoding === "identity" || encoding === "") return body;
+  if (encoding !== "gzip") {
+    throw new CrosscheckError(
+      "E_CONTENT_ENCODING",
+      `Content-Encoding ${encoding} is not supported; send gzip or none.`,
+    );
+  }
+  try {
+    return gunzipSync(body, { maxOutputLength: maxBytes });
+  } catch (err) {
+    const tooLarge = (err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE";
+    throw new CrosscheckError(
+      tooLarge ? "E_BATCH_TOO_LARGE" : "E_CONTENT_ENCODING",
+      tooLarge
+        ? `The batch unpacks to more than ${maxBytes} bytes; send smaller batches.`
+        : "The body is not valid gzip.",
+    );
+  }
+}
+
+export function parseEvents(body: Buffer, format: EventsFormat, maxRecords: number): ParsedEvents {
+  const text = body.toString("utf8");
+  const parsed: ParsedEvents = { records: [] };
+  if (format === "json") {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      throw new CrosscheckError("E_BATCH_JSON", `The body is not JSON: ${(err as Error).message}.`);
+    }
+    const list = Array.isArray(value)
+      ? value
+      : value !== null &&
+          typeof value === "object" &&
+          Array.isArray((value as { events?: unknown }).events)
+        ? (value as { events: unknown[] }).events
+        : [value];
+    checkCount(list.length, maxRecords);
+    for (const item of list) parsed.records.push({ value: item, raw: JSON.stringify(item) });
+    return parsed;
+  }
+  let start = 0;
+  let seq = 0;
+  while (start <= text.length) {
+    let end = text.indexOf("\n", start);
+    if (end === -1) end = text.length;
+    let line = text.slice(start, end);
+    start = end + 1;
+    if (line.endsWith("\r")) line = line.slice(0, -1);
+    if (line.trim() === "") continue;
+    checkCount(seq + 1, maxRecords);
+    try {
+      parsed.records.push({ value: JSON.parse(line), raw: line });
+    } catch (err) {
+      // Keep the slot so positions in the answer match the sender's lines.
+      parsed.records.push({ value: undefined, raw: line, error: (err as Error).message });
+    }
+    seq++;
+  }
+  return parsed;
+}
+
+function checkCount(count: number, max: number): void {
+  if (count > max) {
+    throw new CrosscheckError(
+      "E_BATCH_TOO_LARGE",
+      `A batch holds at most ${max} records; split it.`,
+    );
+  }
+}

@@ -1,0 +1,9 @@
+export {
+  decodeLogsRequest,
+  encodeLogsResponse,
+  type OtlpDecodeLimits,
+  type OtlpEncoding,
+  type OtlpLogRecord,
+  otlpEncodingOf,
+} from "./logs.js";
+export { toGatewayRecord } from "./record.js";

@@ -1,0 +1,259 @@
+/**
+ * The gateway's tables on PostgreSQL. Batches are claimed with FOR UPDATE SKIP LOCKED, so
+ * several gateway processes can share one spool; the spool counter row serialises enqueues,
+ * which is what makes the back-pressure limit exact across processes.
+ */
+import type postgres from "postgres";
+import type { PostgresDatabase } from "../../store/index.js";
+import {
+  type BatchRow,
+  bytes,
+  checkBatchFits,
+  decisionRow,
+  type GatewayStore,
+  keyInUse,
+  newIdempotencyKey,
+  type QuarantineRow,
+  type Row,
+  spoolBatchRow,
+  spoolFull,
+} from "./storage.js";
+
+const nullableNumber = (v: unknown): number | null =>
+  v === null || v === undefined ? null : Number(v);
+
+const batchRow = (r: Row): BatchRow => ({
+  id: Number(r.id),
+  tenant: r.tenant as string,
+  region: r.region as string,
+  kind: r.kind as BatchRow["kind"],
+  records: Number(r.records),
+  bytes: Number(r.bytes),
+  state: r.state as BatchRow["state"],
+  attempts: Number(r.attempts),
+  receivedAt: r.received_at as string,
+  sentAt: (r.sent_at as string | null) ?? null,
+  sentTo: (r.sent_to as string | null) ?? null,
+  upstreamStatus: nullableNumber(r.upstream_status),
+  lastError: (r.last_error as string | null) ?? null,
+  auditIndex: nullableNumber(r.audit_index),
+  idempotencyKey: r.idempotency_key as string,
+});
+
+const quarantineRow = (r: Row): QuarantineRow => ({
+  id: Number(r.id),
+  tenant: r.tenant as string,
+  sha256: r.sha256 as string,
+  size: Number(r.size),
+  detectedType: r.detected_type as string,
+  reason: r.reason as string,
+  receivedAt: r.received_at as string,
+  batchId: nullableNumber(r.batch_id),
+});
+
+// Listings leave out the body and the audit entry, which may be large.
+const BATCH_COLUMNS = [
+  "id",
+  "tenant",
+  "region",
+  "kind",
+  "records",
+  "bytes",
+  "state",
+  "attempts",
+  "received_at",
+  "sent_at",
+  "sent_to",
+  "upstream_status",
+  "last_error",
+  "audit_index",
+  "idempotency_key",
+];
+
+export function openPostgresGatewayStore(database: PostgresDatabase): GatewayStore {
+  const { sql } = database;
+
+  // Leaves `pending` exactly once and gives its bytes back to the spool.
+  const release = async (tx: postgres.TransactionSql, rows: Row[]) => {
+    const row = rows[0];
+    if (!row) return;
+    await tx`UPDATE gateway_spool SET pending_batches = pending_batches - 1,
+      pending_bytes = pending_bytes - ${Number(row.bytes)} WHERE id = 1`;
+  };
+
+  return {
+    async enqueue(batch, limits) {
+      checkBatchFits(batch, limits);
+      return sql.begin(async (tx) => {
+        const pending = batch.records > 0;
+        const size = pending ? batch.body.length : 0;
+        const idempotencyKey = batch.idempotencyKey ?? newIdempotencyKey();
+        // ON CONFLICT waits for a concurrent insert of the same sender key and then yields to it.
+        const inserted = await tx`INSERT INTO gateway_batches (tenant, region, sender_key,
+            idempotency_key, kind, content_type, headers, body, records, bytes, state,
+            next_attempt_at, received_at, audit_entry)
+          VALUES (${batch.tenant}, ${batch.region}, ${batch.senderKey ?? null}, ${idempotencyKey},
+            ${batch.kind}, ${batch.contentType}, ${JSON.stringify(batch.headers ?? {})},
+            ${pending ? Buffer.from(batch.body) : null}, ${batch.records}, ${size},
+            ${pending ? "pending" : "empty"}, 0, ${batch.receivedAt}, ${Buffer.from(batch.auditEntry)})
+          ON CONFLICT (tenant, sender_key) DO NOTHING RETURNING id`.catch((err) => {
+          if ((err as { constraint_name?: string }).constraint_name?.includes("idempotency_key")) {
+            throw keyInUse(idempotencyKey, err);
+          }
+          throw err;
+        });
+        if (!inserted[0]) {
+          const [seen] = await tx`SELECT id, idempotency_key FROM gateway_batches
+            WHERE tenant = ${batch.tenant} AND sender_key = ${batch.senderKey ?? null}`;
+          if (!seen) throw new Error("a conflicting sender key vanished mid-transaction");
+          return {
+            id: Number(seen.id),
+            duplicate: true,
+            idempotencyKey: seen.idempotency_key as string,
+          };
+        }
+        const id = Number(inserted[0].id);
+        if (pending) {
+          const reserved = await tx`UPDATE gateway_spool
+            SET pending_batches = pending_batches + 1, pending_bytes = pending_bytes + ${size}
+            WHERE id = 1 AND pending_batches + 1 <= ${limits.maxPendingBatches}
+              AND pending_bytes + ${size} <= ${limits.maxPendingBytes}
+            RETURNING id`;
+          if (!reserved[0]) throw spoolFull(limits);
+        }
+        if (batch.decisions.length > 0) {
+          const rows = batch.decisions.map((d) => ({
+            batch_id: id,
+            seq: d.seq,
+            commitment: d.commitment,
+            event_type: d.eventType,
+            action: d.action,
+            redactions: JSON.stringify(d.redactions),
+            bytes_in: d.bytesIn,
+            bytes_out: d.bytesOut,
+            reason: d.reason ?? null,
+          }));
+          // Chunked: one statement has at most 65,535 parameters.
+          for (let i = 0; i < rows.length; i += 5000) {
+            await tx`INSERT INTO gateway_decisions ${tx(rows.slice(i, i + 5000))}`;
+          }
+        }
+        return { id, duplicate: false, idempotencyKey };
+      });
+    },
+
+    async spoolStats() {
+      const [row] =
+        await sql`SELECT pending_batches, pending_bytes FROM gateway_spool WHERE id = 1`;
+      return {
+        pendingBatches: Number(row?.pending_batches ?? 0),
+        pendingBytes: Number(row?.pending_bytes ?? 0),
+      };
+    },
+
+    async claimDue(now, limit, leaseMs) {
+      const t = now.getTime();
+      // The CTE is evaluated once, so LIMIT holds; SKIP LOCKED lets concurrent claimers pass by.
+      const rows = await sql`WITH due AS (
+          SELECT id FROM gateway_batches
+          WHERE state = 'pending' AND next_attempt_at <= ${t} AND lease_until <= ${t}
+          ORDER BY next_attempt_at, id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+        UPDATE gateway_batches b SET lease_until = ${t + leaseMs}, attempts = b.attempts + 1
+        FROM due WHERE b.id = due.id
+        RETURNING b.id, b.tenant, b.region, b.idempotency_key, b.kind, b.content_type, b.body,
+          b.headers, b.records, b.attempts`;
+      return rows.map(spoolBatchRow).sort((a, b) => a.id - b.id);
+    },
+
+    async releaseLeases(now) {
+      const t = now.getTime();
+      const rows = await sql`UPDATE gateway_batches SET lease_until = 0,
+          next_attempt_at = LEAST(next_attempt_at, ${t})
+        WHERE state = 'pending' AND lease_until > 0 RETURNING id`;
+      return rows.length;
+    },
+
+    async markSent(id, result) {
+      await sql.begin(async (tx) => {
+        const rows = await tx`UPDATE gateway_batches SET state = 'sent', body = NULL,
+            sent_at = ${result.at}, sent_to = ${result.address}, upstream_status = ${result.status},
+            lease_until = 0
+          WHERE id = ${id} AND state = 'pending' RETURNING bytes`;
+        await release(tx, rows);
+      });
+    },
+
+    async markRetry(id, result) {
+      await sql`UPDATE gateway_batches SET next_attempt_at = ${result.nextAttemptAt.getTime()},
+          last_error = ${result.error}, sent_to = COALESCE(${result.address ?? null}::text, sent_to),
+          lease_until = 0
+        WHERE id = ${id} AND state = 'pending'`;
+    },
+
+    async markRejected(id, result) {
+      await sql.begin(async (tx) => {
+        const rows = await tx`UPDATE gateway_batches SET state = 'rejected',
+            upstream_status = ${result.status}, last_error = ${result.error},
+            sent_to = ${result.address}, lease_until = 0
+          WHERE id = ${id} AND state = 'pending' RETURNING bytes`;
+        await release(tx, rows);
+      });
+    },
+
+    async unaudited(limit) {
+      const rows = await sql`SELECT id, audit_entry FROM gateway_batches
+        WHERE audit_index IS NULL ORDER BY id LIMIT ${limit}`;
+      return rows.map((r) => ({
+        id: Number(r.id),
+        auditEntry: bytes(r.audit_entry as Uint8Array | null),
+      }));
+    },
+
+    async markAudited(id, logIndex) {
+      await sql`UPDATE gateway_batches SET audit_index = ${logIndex}, audit_entry = NULL
+        WHERE id = ${id} AND audit_index IS NULL`;
+    },
+
+    async batch(id) {
+      const rows = await sql`SELECT ${sql(BATCH_COLUMNS)} FROM gateway_batches WHERE id = ${id}`;
+      return rows[0] ? batchRow(rows[0]) : undefined;
+    },
+
+    async batches(filter) {
+      const tenant = filter.tenant ?? null;
+      const before = filter.before ?? null;
+      const rows = await sql`SELECT ${sql(BATCH_COLUMNS)} FROM gateway_batches
+        WHERE (${tenant}::text IS NULL OR tenant = ${tenant})
+          AND (${before}::bigint IS NULL OR id < ${before})
+        ORDER BY id DESC LIMIT ${filter.limit}`;
+      return rows.map(batchRow);
+    },
+
+    async decisions(batchId) {
+      const rows =
+        await sql`SELECT * FROM gateway_decisions WHERE batch_id = ${batchId} ORDER BY seq`;
+      return rows.map(decisionRow);
+    },
+
+    async putQuarantine(q) {
+      const [row] = await sql`INSERT INTO gateway_quarantine
+          (tenant, sha256, size, detected_type, reason, received_at, batch_id)
+        VALUES (${q.tenant}, ${q.sha256}, ${q.size}, ${q.detectedType}, ${q.reason},
+          ${q.receivedAt}, ${q.batchId ?? null})
+        RETURNING id`;
+      return Number(row?.id);
+    },
+
+    async quarantine(filter) {
+      const tenant = filter.tenant ?? null;
+      const rows = await sql`SELECT * FROM gateway_quarantine
+        WHERE (${tenant}::text IS NULL OR tenant = ${tenant}) ORDER BY id DESC LIMIT ${filter.limit}`;
+      return rows.map(quarantineRow);
+    },
+
+    async quarantined(id) {
+      const rows = await sql`SELECT * FROM gateway_quarantine WHERE id = ${id}`;
+      return rows[0] ? quarantineRow(rows[0]) : undefined;
+    },
+  };
+}

@@ -1,0 +1,232 @@
+/** The gateway's tables on SQLite (synchronous driver; IMMEDIATE transactions, one writer). */
+import type { SqliteDatabase } from "../../store/index.js";
+import {
+  type BatchRow,
+  bytes,
+  checkBatchFits,
+  decisionRow,
+  type GatewayStore,
+  keyInUse,
+  newIdempotencyKey,
+  type QuarantineRow,
+  type Row,
+  spoolBatchRow,
+  spoolFull,
+} from "./storage.js";
+
+const BATCH = `SELECT id, tenant, region, kind, records, bytes, state, attempts,
+  received_at AS receivedAt, sent_at AS sentAt, sent_to AS sentTo, upstream_status AS upstreamStatus,
+  last_error AS lastError, audit_index AS auditIndex, idempotency_key AS idempotencyKey
+  FROM gateway_batches`;
+const QUARANTINE = `SELECT id, tenant, sha256, size, detected_type AS detectedType, reason,
+  received_at AS receivedAt, batch_id AS batchId FROM gateway_quarantine`;
+
+export function openSqliteGatewayStore(database: SqliteDatabase): GatewayStore {
+  const { db } = database;
+  const one = <T>(sql: string, ...args: unknown[]) => db.prepare(sql).get(...args) as T | undefined;
+  const all = <T>(sql: string, ...args: unknown[]) => db.prepare(sql).all(...args) as T[];
+
+  // Leaves `pending` exactly once and gives its bytes back to the spool; false if it was not pending.
+  const finish = (id: number, set: string, args: unknown[]): boolean => {
+    const row = one<{ bytes: number }>(
+      `UPDATE gateway_batches SET ${set}, lease_until = 0 WHERE id = ? AND state = 'pending' RETURNING bytes`,
+      ...args,
+      id,
+    );
+    if (!row) return false;
+    db.prepare(
+      "UPDATE gateway_spool SET pending_batches = pending_batches - 1, pending_bytes = pending_bytes - ? WHERE id = 1",
+    ).run(row.bytes);
+    return true;
+  };
+
+  return {
+    async enqueue(batch, limits) {
+      checkBatchFits(batch, limits);
+      const run = db.transaction(() => {
+        if (batch.senderKey !== undefined) {
+          const seen = one<{ id: number; key: string }>(
+            "SELECT id, idempotency_key AS key FROM gateway_batches WHERE tenant = ? AND sender_key = ?",
+            batch.tenant,
+            batch.senderKey,
+          );
+          if (seen) return { id: seen.id, duplicate: true, idempotencyKey: seen.key };
+        }
+        const pending = batch.records > 0;
+        const size = pending ? batch.body.length : 0;
+        if (pending) {
+          const reserved = db
+            .prepare(
+              `UPDATE gateway_spool SET pending_batches = pending_batches + 1, pending_bytes = pending_bytes + ?
+               WHERE id = 1 AND pending_batches + 1 <= ? AND pending_bytes + ? <= ?`,
+            )
+            .run(size, limits.maxPendingBatches, size, limits.maxPendingBytes);
+          if (reserved.changes !== 1) throw spoolFull(limits);
+        }
+        const idempotencyKey = batch.idempotencyKey ?? newIdempotencyKey();
+        const insert = db.prepare(
+          `INSERT INTO gateway_batches (tenant, region, sender_key, idempotency_key, kind, content_type,
+               headers, body, records, bytes, state, next_attempt_at, received_at, audit_entry)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
+        );
+        let inserted: { lastInsertRowid: number | bigint };
+        try {
+          inserted = insert.run(
+            batch.tenant,
+            batch.region,
+            batch.senderKey ?? null,
+            idempotencyKey,
+            batch.kind,
+            batch.contentType,
+            JSON.stringify(batch.headers ?? {}),
+            pending ? Buffer.from(batch.body) : null,
+            batch.records,
+            size,
+            pending ? "pending" : "empty",
+            batch.receivedAt,
+            Buffer.from(batch.auditEntry),
+          );
+        } catch (err) {
+          if (/idempotency_key/.test((err as Error).message)) throw keyInUse(idempotencyKey, err);
+          throw err;
+        }
+        const id = Number(inserted.lastInsertRowid);
+        const decision = db.prepare(
+          `INSERT INTO gateway_decisions (batch_id, seq, commitment, event_type, action, redactions,
+             bytes_in, bytes_out, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        );
+        for (const d of batch.decisions) {
+          decision.run(
+            id,
+            d.seq,
+            d.commitment,
+            d.eventType,
+            d.action,
+            JSON.stringify(d.redactions),
+            d.bytesIn,
+            d.bytesOut,
+            d.reason ?? null,
+          );
+        }
+        return { id, duplicate: false, idempotencyKey };
+      });
+      return run.immediate();
+    },
+
+    async spoolStats() {
+      const row = one<{ b: number; n: number }>(
+        "SELECT pending_batches AS b, pending_bytes AS n FROM gateway_spool WHERE id = 1",
+      );
+      return { pendingBatches: row?.b ?? 0, pendingBytes: row?.n ?? 0 };
+    },
+
+    async claimDue(now, limit, leaseMs) {
+      const t = now.getTime();
+      const rows = all<Row>(
+        `UPDATE gateway_batches SET lease_until = ?, attempts = attempts + 1
+         WHERE id IN (SELECT id FROM gateway_batches
+           WHERE state = 'pending' AND next_attempt_at <= ? AND lease_until <= ?
+           ORDER BY next_attempt_at, id LIMIT ?)
+         RETURNING id, tenant, region, idempotency_key, kind, content_type, body, headers, records, attempts`,
+        t + leaseMs,
+        t,
+        t,
+        limit,
+      );
+      return rows.map(spoolBatchRow).sort((a, b) => a.id - b.id);
+    },
+
+    async releaseLeases(now) {
+      return db
+        .prepare(
+          "UPDATE gateway_batches SET lease_until = 0, next_attempt_at = MIN(next_attempt_at, ?) WHERE state = 'pending' AND lease_until > 0",
+        )
+        .run(now.getTime()).changes;
+    },
+
+    async markSent(id, result) {
+      db.transaction(() =>
+        finish(id, "state = 'sent', body = NULL, sent_at = ?, sent_to = ?, upstream_status = ?", [
+          result.at,
+          result.address,
+          result.status,
+        ]),
+      ).immediate();
+    },
+
+    async markRetry(id, result) {
+      db.prepare(
+        `UPDATE gateway_batches SET next_attempt_at = ?, last_error = ?, sent_to = COALESCE(?, sent_to),
+           lease_until = 0 WHERE id = ? AND state = 'pending'`,
+      ).run(result.nextAttemptAt.getTime(), result.error, result.address ?? null, id);
+    },
+
+    async markRejected(id, result) {
+      db.transaction(() =>
+        finish(id, "state = 'rejected', upstream_status = ?, last_error = ?, sent_to = ?", [
+          result.status,
+          result.error,
+          result.address,
+        ]),
+      ).immediate();
+    },
+
+    async unaudited(limit) {
+      return all<{ id: number; auditEntry: Buffer }>(
+        "SELECT id, audit_entry AS auditEntry FROM gateway_batches WHERE audit_index IS NULL ORDER BY id LIMIT ?",
+        limit,
+      ).map((r) => ({ id: r.id, auditEntry: bytes(r.auditEntry) }));
+    },
+
+    async markAudited(id, logIndex) {
+      db.prepare(
+        "UPDATE gateway_batches SET audit_index = ?, audit_entry = NULL WHERE id = ? AND audit_index IS NULL",
+      ).run(logIndex, id);
+    },
+
+    async batch(id) {
+      return one<BatchRow>(`${BATCH} WHERE id = ?`, id);
+    },
+
+    async batches(filter) {
+      return all<BatchRow>(
+        `${BATCH} WHERE (? IS NULL OR tenant = ?) AND (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?`,
+        filter.tenant ?? null,
+        filter.tenant ?? null,
+        filter.before ?? null,
+        filter.before ?? null,
+        filter.limit,
+      );
+    },
+
+    async decisions(batchId) {
+      return all<Row>(
+        "SELECT * FROM gateway_decisions WHERE batch_id = ? ORDER BY seq",
+        batchId,
+      ).map(decisionRow);
+    },
+
+    async putQuarantine(q) {
+      const { lastInsertRowid } = db
+        .prepare(
+          `INSERT INTO gateway_quarantine (tenant, sha256, size, detected_type, reason, received_at, batch_id)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(q.tenant, q.sha256, q.size, q.detectedType, q.reason, q.receivedAt, q.batchId ?? null);
+      return Number(lastInsertRowid);
+    },
+
+    async quarantine(filter) {
+      return all<QuarantineRow>(
+        `${QUARANTINE} WHERE (? IS NULL OR tenant = ?) ORDER BY id DESC LIMIT ?`,
+        filter.tenant ?? null,
+        filter.tenant ?? null,
+        filter.limit,
+      );
+    },
+
+    async quarantined(id) {
+      return one<QuarantineRow>(`${QUARANTINE} WHERE id = ?`, id);
+    },
+  };
+}

@@ -1,0 +1,391 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { backends } from "../../../test/support/backends.js";
+import { isCrosscheckError } from "../../errors/index.js";
+import { type NewBatch, openGatewayStore, type SpoolLimits } from "./index.js";
+
+const enc = new TextEncoder();
+const roomy: SpoolLimits = { maxPendingBytes: 1 << 20, maxPendingBatches: 1000 };
+
+function newBatch(over: Partial<NewBatch> = {}): NewBatch {
+  return {
+    tenant: "acme",
+    region: "eu",
+    kind: "records",
+    contentType: "application/x-ndjson",
+    body: enc.encode('{"a":1}\n{"a":2}\n'),
+    records: 2,
+    headers: { "X-Test": "yes" },
+    receivedAt: "2026-11-23T10:00:00.000Z",
+    decisions: [
+      {
+        seq: 0,
+        commitment: "aa".repeat(32),
+        eventType: "process_start",
+        action: "forward",
+        redactions: [{ field: "user", entity: "PERSON", action: "mask" }],
+        bytesIn: 30,
+        bytesOut: 8,
+      },
+      {
+        seq: 1,
+        commitment: "bb".repeat(32),
+        eventType: null,
+        action: "block",
+        redactions: [],
+        bytesIn: 12,
+        bytesOut: 0,
+        reason: "undeclared field",
+      },
+    ],
+    auditEntry: enc.encode("audit entry"),
+    ...over,
+  };
+}
+
+for (const backend of backends) {
+  describe.runIf(backend.available)(`gateway store on ${backend.name}`, () => {
+    const cleanups: (() => Promise<void>)[] = [];
+    afterEach(async () => {
+      for (const c of cleanups.splice(0).reverse()) await c();
+    });
+
+    async function setup() {
+      const db = await backend.create();
+      cleanups.push(() => db.dispose());
+      const store = await openGatewayStore(db.database);
+      return { db, store };
+    }
+
+    it("stores a batch with its decisions and hands it out once due", async () => {
+      const { store } = await setup();
+      const batch = newBatch();
+      const r = await store.enqueue(batch, roomy);
+      expect(r.duplicate).toBe(false);
+      expect(r.idempotencyKey).toMatch(/^[0-9a-f]{32}$/);
+      expect(await store.spoolStats()).toEqual({ pendingBatches: 1, pendingBytes: 16 });
+
+      const row = await store.batch(r.id);
+      expect(row).toMatchObject({
+        id: r.id,
+        tenant: "acme",
+        region: "eu",
+        kind: "records",
+        records: 2,
+        bytes: 16,
+        state: "pending",
+        attempts: 0,
+        sentAt: null,
+        sentTo: null,
+        upstreamStatus: null,
+        lastError: null,
+        auditIndex: null,
+        idempotencyKey: r.idempotencyKey,
+      });
+      const decisions = await store.decisions(r.id);
+      expect(decisions).toEqual(batch.decisions.map((d) => ({ ...d, batchId: r.id })));
+
+      const [claimed, ...rest] = await store.claimDue(new Date(), 10, 60_000);
+      expect(rest).toEqual([]);
+      expect(claimed).toEqual({
+        id: r.id,
+        tenant: "acme",
+        region: "eu",
+        idempotencyKey: r.idempotencyKey,
+        kind: "records",
+        contentType: "application/x-ndjson",
+        body: batch.body,
+        headers: { "X-Test": "yes" },
+        records: 2,
+        attempts: 1,
+      });
+    });
+
+    it("returns the first batch for a repeated sender key and stores nothing", async () => {
+      const { store } = await setup();
+      const first = await store.enqueue(newBatch({ senderKey: "k1" }), roomy);
+      const again = await store.enqueue(newBatch({ senderKey: "k1", records: 1 }), roomy);
+      expect(again).toEqual({ ...first, duplicate: true });
+      // The same sender key from another tenant is another batch.
+      const other = await store.enqueue(newBatch({ senderKey: "k1", tenant: "globex" }), roomy);
+      expect(other.duplicate).toBe(false);
+      expect(await store.spoolStats()).toEqual({ pendingBatches: 2, pendingBytes: 32 });
+      expect(await store.batches({ limit: 10 })).toHaveLength(2);
+    });
+
+    it("gives every batch its own idempotency key", async () => {
+      const { store } = await setup();
+      const keys = new Set<string>();
+      for (let i = 0; i < 50; i++)
+        keys.add((await store.enqueue(newBatch(), roomy)).idempotencyKey);
+      expect(keys.size).toBe(50);
+    });
+
+    it("uses the caller's idempotency key when given, and refuses one already in use", async () => {
+      const { store } = await setup();
+      const a = await store.enqueue(newBatch({ idempotencyKey: "gw1-0001" }), roomy);
+      expect(a.idempotencyKey).toBe("gw1-0001");
+      expect((await store.batch(a.id))?.idempotencyKey).toBe("gw1-0001");
+      await expect(
+        store.enqueue(newBatch({ idempotencyKey: "gw1-0001" }), roomy),
+      ).rejects.toMatchObject({
+        code: "E_IDEMPOTENCY_KEY",
+      });
+      await expect(
+        store.enqueue(newBatch({ idempotencyKey: "has space" }), roomy),
+      ).rejects.toMatchObject({
+        code: "E_IDEMPOTENCY_KEY",
+      });
+      // A sender's retry carrying a new key is still the first batch.
+      const s1 = await store.enqueue(
+        newBatch({ senderKey: "s", idempotencyKey: "gw1-0002" }),
+        roomy,
+      );
+      const s2 = await store.enqueue(
+        newBatch({ senderKey: "s", idempotencyKey: "gw1-0003" }),
+        roomy,
+      );
+      expect(s2).toEqual({ id: s1.id, duplicate: true, idempotencyKey: "gw1-0002" });
+      expect(await store.spoolStats()).toEqual({ pendingBatches: 2, pendingBytes: 32 });
+    });
+
+    it("stores a batch with nothing to forward as done, outside the spool", async () => {
+      const { store } = await setup();
+      const r = await store.enqueue(newBatch({ body: new Uint8Array(0), records: 0 }), {
+        maxPendingBatches: 0,
+        maxPendingBytes: 0,
+      });
+      expect((await store.batch(r.id))?.state).toBe("empty");
+      expect(await store.claimDue(new Date(), 10, 60_000)).toEqual([]);
+      expect(await store.spoolStats()).toEqual({ pendingBatches: 0, pendingBytes: 0 });
+      expect((await store.unaudited(10)).map((u) => u.id)).toEqual([r.id]);
+    });
+
+    it("refuses with E_SPOOL_FULL at the limit, stores nothing, and accepts again after draining", async () => {
+      const { store } = await setup();
+      const limits = { maxPendingBatches: 3, maxPendingBytes: 40 };
+      const a = await store.enqueue(newBatch(), limits);
+      await store.enqueue(newBatch(), limits);
+      // 32 bytes pending: a third 16-byte batch would pass the byte limit.
+      await expect(store.enqueue(newBatch({ senderKey: "s" }), limits)).rejects.toMatchObject({
+        code: "E_SPOOL_FULL",
+      });
+      expect(await store.batches({ limit: 10 })).toHaveLength(2);
+      // A refused sender key was not remembered: its retry is a new batch once there is room.
+      await store.markSent(a.id, {
+        address: "127.0.0.1:1",
+        status: 200,
+        at: "2026-11-23T10:00:01Z",
+      });
+      const retried = await store.enqueue(newBatch({ senderKey: "s" }), limits);
+      expect(retried.duplicate).toBe(false);
+      // A small one fits the bytes; then the batch count is at its limit.
+      await store.enqueue(newBatch({ body: enc.encode("x"), records: 1 }), limits);
+      expect(await store.spoolStats()).toEqual({ pendingBatches: 3, pendingBytes: 33 });
+      const full = await store
+        .enqueue(newBatch({ body: enc.encode("y"), records: 1 }), limits)
+        .catch((e) => e);
+      expect(isCrosscheckError(full, "E_SPOOL_FULL")).toBe(true);
+      expect(full.message).toMatch(/retry later/);
+    });
+
+    it("counts batches against the limit and frees room when one leaves the spool", async () => {
+      const { store } = await setup();
+      const limits = { maxPendingBatches: 2, maxPendingBytes: 1000 };
+      const a = await store.enqueue(newBatch(), limits);
+      const b = await store.enqueue(newBatch(), limits);
+      await expect(store.enqueue(newBatch(), limits)).rejects.toMatchObject({
+        code: "E_SPOOL_FULL",
+      });
+      await store.markSent(a.id, {
+        address: "127.0.0.1:1",
+        status: 200,
+        at: "2026-11-23T10:00:01Z",
+      });
+      // Marking twice gives nothing back twice.
+      await store.markSent(a.id, {
+        address: "127.0.0.1:1",
+        status: 200,
+        at: "2026-11-23T10:00:01Z",
+      });
+      expect(await store.spoolStats()).toEqual({ pendingBatches: 1, pendingBytes: 16 });
+      await store.enqueue(newBatch(), limits);
+      await store.markRejected(b.id, { status: 400, error: "bad", address: "127.0.0.1:1" });
+      expect(await store.spoolStats()).toEqual({ pendingBatches: 1, pendingBytes: 16 });
+    });
+
+    it("refuses a batch larger than the whole spool with its own code", async () => {
+      const { store } = await setup();
+      await expect(
+        store.enqueue(newBatch(), { maxPendingBatches: 10, maxPendingBytes: 4 }),
+      ).rejects.toMatchObject({ code: "E_BATCH_TOO_LARGE" });
+    });
+
+    it("leases a claimed batch until it expires or is marked", async () => {
+      const { store } = await setup();
+      const t0 = new Date("2026-11-23T10:00:00Z");
+      const { id } = await store.enqueue(newBatch(), roomy);
+      expect(await store.claimDue(t0, 10, 1000)).toHaveLength(1);
+      expect(await store.claimDue(new Date(t0.getTime() + 999), 10, 1000)).toEqual([]);
+      const again = await store.claimDue(new Date(t0.getTime() + 1000), 10, 1000);
+      expect(again.map((b) => [b.id, b.attempts])).toEqual([[id, 2]]);
+
+      await store.markRetry(id, {
+        nextAttemptAt: new Date(t0.getTime() + 5000),
+        error: "upstream answered 503",
+        address: "127.0.0.1:9",
+      });
+      expect(await store.claimDue(new Date(t0.getTime() + 4999), 10, 1000)).toEqual([]);
+      const row = await store.batch(id);
+      expect(row).toMatchObject({
+        state: "pending",
+        lastError: "upstream answered 503",
+        sentTo: "127.0.0.1:9",
+      });
+      expect(await store.claimDue(new Date(t0.getTime() + 5000), 10, 1000)).toHaveLength(1);
+    });
+
+    it("claims each batch by one claimer only, across connections", async () => {
+      const { db, store } = await setup();
+      const other = await openGatewayStore(await db.reopen());
+      const ids: number[] = [];
+      for (let i = 0; i < 40; i++) ids.push((await store.enqueue(newBatch(), roomy)).id);
+      const now = new Date();
+      const claims = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => (i % 2 ? store : other).claimDue(now, 7, 60_000)),
+      );
+      const claimed = claims.flat().map((b) => b.id);
+      expect(new Set(claimed).size).toBe(claimed.length);
+      expect(claimed.sort((a, b) => a - b)).toEqual(ids);
+    });
+
+    it("holds the spool limit exactly under concurrent enqueues from two connections", async () => {
+      const { db, store } = await setup();
+      const other = await openGatewayStore(await db.reopen());
+      const limits = { maxPendingBatches: 7, maxPendingBytes: 1 << 20 };
+      const results = await Promise.allSettled(
+        Array.from({ length: 30 }, (_, i) => (i % 2 ? store : other).enqueue(newBatch(), limits)),
+      );
+      const accepted = results.filter((r) => r.status === "fulfilled");
+      const refused = results.filter(
+        (r) => r.status === "rejected" && isCrosscheckError(r.reason, "E_SPOOL_FULL"),
+      );
+      expect(accepted).toHaveLength(7);
+      expect(refused).toHaveLength(23);
+      expect(await store.spoolStats()).toEqual({ pendingBatches: 7, pendingBytes: 7 * 16 });
+    });
+
+    it("stores a sender key once when its batch arrives twice at the same time", async () => {
+      const { db, store } = await setup();
+      const other = await openGatewayStore(await db.reopen());
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          (i % 2 ? store : other).enqueue(newBatch({ senderKey: "same" }), roomy),
+        ),
+      );
+      expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+      expect(new Set(results.map((r) => r.id)).size).toBe(1);
+      expect(new Set(results.map((r) => r.idempotencyKey)).size).toBe(1);
+      expect(await store.spoolStats()).toEqual({ pendingBatches: 1, pendingBytes: 16 });
+      expect(await store.decisions(results[0]?.id ?? 0)).toHaveLength(2);
+    });
+
+    it("records where a batch went and frees its body", async () => {
+      const { store } = await setup();
+      const { id } = await store.enqueue(newBatch(), roomy);
+      await store.claimDue(new Date(), 1, 1000);
+      await store.markSent(id, {
+        address: "[::1]:8443",
+        status: 202,
+        at: "2026-11-23T10:00:02.000Z",
+      });
+      expect(await store.batch(id)).toMatchObject({
+        state: "sent",
+        sentTo: "[::1]:8443",
+        upstreamStatus: 202,
+        sentAt: "2026-11-23T10:00:02.000Z",
+        attempts: 1,
+      });
+      // Neither a late retry nor a rejection moves a sent batch.
+      await store.markRetry(id, { nextAttemptAt: new Date(0), error: "late" });
+      await store.markRejected(id, { status: 400, error: "late", address: "x:1" });
+      expect(await store.batch(id)).toMatchObject({ state: "sent", lastError: null });
+      expect(await store.claimDue(new Date(), 10, 1000)).toEqual([]);
+    });
+
+    it("keeps a rejected batch visible and never hands it out again", async () => {
+      const { store } = await setup();
+      const { id } = await store.enqueue(newBatch(), roomy);
+      await store.markRejected(id, {
+        status: 422,
+        error: "upstream answered 422",
+        address: "127.0.0.1:5",
+      });
+      expect(await store.batch(id)).toMatchObject({
+        state: "rejected",
+        upstreamStatus: 422,
+        lastError: "upstream answered 422",
+        sentTo: "127.0.0.1:5",
+      });
+      expect(await store.claimDue(new Date(), 10, 1000)).toEqual([]);
+    });
+
+    it("hands out audit entries until they are recorded in the log", async () => {
+      const { store } = await setup();
+      const a = await store.enqueue(newBatch({ auditEntry: enc.encode("A") }), roomy);
+      const b = await store.enqueue(newBatch({ auditEntry: enc.encode("B") }), roomy);
+      expect(await store.unaudited(10)).toEqual([
+        { id: a.id, auditEntry: enc.encode("A") },
+        { id: b.id, auditEntry: enc.encode("B") },
+      ]);
+      await store.markAudited(a.id, 7);
+      await store.markAudited(a.id, 9); // a second record never moves the first
+      expect(await store.unaudited(10)).toEqual([{ id: b.id, auditEntry: enc.encode("B") }]);
+      expect((await store.batch(a.id))?.auditIndex).toBe(7);
+    });
+
+    it("lists batches newest first, per tenant, page by page", async () => {
+      const { store } = await setup();
+      const ids: number[] = [];
+      for (const tenant of ["a", "b", "a", "a", "b"]) {
+        ids.push((await store.enqueue(newBatch({ tenant }), roomy)).id);
+      }
+      const as = await store.batches({ tenant: "a", limit: 2 });
+      expect(as.map((r) => r.id)).toEqual([ids[3], ids[2]]);
+      const next = await store.batches({ tenant: "a", limit: 2, before: ids[2] });
+      expect(next.map((r) => r.id)).toEqual([ids[0]]);
+      expect((await store.batches({ limit: 100 })).map((r) => r.id)).toEqual([...ids].reverse());
+      expect(await store.batch(999_999)).toBeUndefined();
+    });
+
+    it("keeps quarantined samples' metadata", async () => {
+      const { store } = await setup();
+      const { id: batchId } = await store.enqueue(newBatch({ kind: "sample" }), roomy);
+      const q = {
+        tenant: "acme",
+        sha256: "cd".repeat(32),
+        size: 1234,
+        detectedType: "document",
+        reason: "documents are quarantined",
+        receivedAt: "2026-11-23T10:00:00.000Z",
+      };
+      const a = await store.putQuarantine({ ...q, batchId });
+      const b = await store.putQuarantine({ ...q, tenant: "globex" });
+      expect(await store.quarantined(a)).toEqual({ ...q, id: a, batchId });
+      expect(await store.quarantine({ limit: 10 })).toEqual([
+        { ...q, id: b, tenant: "globex", batchId: null },
+        { ...q, id: a, batchId },
+      ]);
+      expect((await store.quarantine({ tenant: "acme", limit: 10 })).map((r) => r.id)).toEqual([a]);
+      expect(await store.quarantined(b + 100)).toBeUndefined();
+    });
+
+    it("keeps the spool across a restart", async () => {
+      const { db, store } = await setup();
+      const { id, idempotencyKey } = await store.enqueue(newBatch(), roomy);
+      const reopened = await openGatewayStore(await db.reopen());
+      expect(await reopened.spoolStats()).toEqual({ pendingBatches: 1, pendingBytes: 16 });
+      const [b] = await reopened.claimDue(new Date(), 10, 1000);
+      expect(b).toMatchObject({ id, idempotencyKey });
+    });
+  });
+}

@@ -1,0 +1,72 @@
+/**
+ * Each tenant has one secret (a file of 32 random bytes, hex) from which two keys are derived with
+ * HKDF: the audit key, whose HMACs commit to each record in the public audit log (Decision 18: a
+ * plain digest of a short record could be guessed), and the pseudonym key, which makes
+ * pseudonymised values stable per tenant yet unlinkable across tenants. The tenant holds the same
+ * file and can recompute both.
+ */
+import { createHmac, hkdfSync, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { CrosscheckError } from "../errors/index.js";
+
+export interface TenantKeys {
+  /** HMAC-SHA256 of the bytes, hex: the record's commitment in the audit log. */
+  commit(bytes: string | Uint8Array): string;
+  /** A stable, keyed stand-in for a value: 16 hex digits of HMAC-SHA256. */
+  pseudonym(value: string): string;
+}
+
+const PSEUDONYM_CACHE = 16_384;
+
+export function tenantKeys(secret: Uint8Array): TenantKeys {
+  if (secret.length < 32) {
+    throw new CrosscheckError("E_TENANT_KEY", "A tenant secret must hold at least 32 bytes.");
+  }
+  const derive = (info: string) =>
+    Buffer.from(hkdfSync("sha256", secret, new Uint8Array(0), info, 32));
+  const auditKey = derive("crosscheck gateway audit v1");
+  const pseudonymKey = derive("crosscheck gateway pseudonym v1");
+  // Telemetry repeats the same hosts, accounts and addresses: remember recent pseudonyms.
+  const recent = new Map<string, string>();
+  return {
+    commit: (bytes) => createHmac("sha256", auditKey).update(bytes).digest("hex"),
+    pseudonym: (value) => {
+      let pseudonym = recent.get(value);
+      if (pseudonym === undefined) {
+        pseudonym = createHmac("sha256", pseudonymKey)
+          .update(value, "utf8")
+          .digest("hex")
+          .slice(0, 16);
+        if (recent.size >= PSEUDONYM_CACHE) recent.clear();
+        recent.set(value, pseudonym);
+      }
+      return pseudonym;
+    },
+  };
+}
+
+/**
+ * Reads `DIR/<tenant>.key`, creating it (mode 0600) when absent: the gateway owns its data
+ * folder, and a new tenant's key is made there and announced through `created`.
+ */
+export function loadTenantSecret(
+  dir: string,
+  tenant: string,
+  created?: (path: string) => void,
+): Uint8Array {
+  const path = join(dir, `${tenant}.key`);
+  if (!existsSync(path)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(path, `${randomBytes(32).toString("hex")}\n`, { mode: 0o600, flag: "wx" });
+    created?.(path);
+  }
+  const text = readFileSync(path, "utf8").split("\n")[0]?.trim() ?? "";
+  if (!/^[0-9a-f]{64,}$/.test(text)) {
+    throw new CrosscheckError(
+      "E_TENANT_KEY",
+      `${path} must hold the tenant's secret as 64 or more hex digits on its first line.`,
+    );
+  }
+  return Buffer.from(text, "hex");
+}
