@@ -64,6 +64,9 @@ class Blocked {
   ) {}
 }
 
+const NO_REDACTIONS = Object.freeze([]) as unknown as Redaction[];
+const scratch: Redaction[] = [];
+
 export function processBatch(
   records: readonly InputRecord[],
   tenant: TenantRuntime,
@@ -83,7 +86,9 @@ export function processBatch(
     const bytesIn = Buffer.byteLength(input.raw, "utf8");
     outcome.bytesIn += bytesIn;
     const commitment = tenant.keys.commit(input.raw);
-    const redactions: Redaction[] = [];
+    // One scratch list for the batch; a record keeps a copy only when something was redacted.
+    const redactions = scratch;
+    redactions.length = 0;
     let eventType: string | null = null;
     let line: string | undefined;
     let blocked: Blocked | undefined;
@@ -102,6 +107,7 @@ export function processBatch(
     }
     for (const r of redactions)
       outcome.redactions[r.entity] = (outcome.redactions[r.entity] ?? 0) + 1;
+    const kept = redactions.length === 0 ? NO_REDACTIONS : redactions.slice();
     if (eventType !== null) outcome.events[eventType] = (outcome.events[eventType] ?? 0) + 1;
     if (line !== undefined) {
       const bytesOut = Buffer.byteLength(line, "utf8");
@@ -112,7 +118,7 @@ export function processBatch(
         commitment,
         eventType,
         action: "forward",
-        redactions,
+        redactions: kept,
         bytesIn,
         bytesOut,
       });
@@ -124,7 +130,7 @@ export function processBatch(
         commitment,
         eventType,
         action: "block",
-        redactions,
+        redactions: kept,
         bytesIn,
         bytesOut: 0,
         reason: `${reason.code}: ${reason.message}`.slice(0, 500),

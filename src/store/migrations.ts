@@ -285,17 +285,11 @@ const MIGRATIONS: Migration[] = [
       CREATE INDEX gateway_batches_due ON gateway_batches (next_attempt_at, id) WHERE state = 'pending';
       CREATE INDEX gateway_batches_unaudited ON gateway_batches (id) WHERE audit_index IS NULL;
       CREATE INDEX gateway_batches_tenant ON gateway_batches (tenant, id);
+      -- A batch's decisions, one JSON array per batch: a row per record would cost more than
+      -- the whole rest of the pipeline (issue 7's throughput target).
       CREATE TABLE gateway_decisions (
-        batch_id INTEGER NOT NULL REFERENCES gateway_batches (id),
-        seq INTEGER NOT NULL,
-        commitment TEXT NOT NULL,
-        event_type TEXT,
-        action TEXT NOT NULL,
-        redactions TEXT NOT NULL,
-        bytes_in INTEGER NOT NULL,
-        bytes_out INTEGER NOT NULL,
-        reason TEXT,
-        PRIMARY KEY (batch_id, seq)
+        batch_id INTEGER PRIMARY KEY REFERENCES gateway_batches (id),
+        decisions TEXT NOT NULL
       );
       CREATE TABLE gateway_quarantine (
         id INTEGER PRIMARY KEY,
@@ -344,17 +338,11 @@ const MIGRATIONS: Migration[] = [
       CREATE INDEX gateway_batches_due ON gateway_batches (next_attempt_at, id) WHERE state = 'pending';
       CREATE INDEX gateway_batches_unaudited ON gateway_batches (id) WHERE audit_index IS NULL;
       CREATE INDEX gateway_batches_tenant ON gateway_batches (tenant, id);
+      -- A batch's decisions, one JSON array per batch: a row per record would cost more than
+      -- the whole rest of the pipeline (issue 7's throughput target).
       CREATE TABLE gateway_decisions (
-        batch_id BIGINT NOT NULL REFERENCES gateway_batches (id),
-        seq INTEGER NOT NULL,
-        commitment TEXT NOT NULL,
-        event_type TEXT,
-        action TEXT NOT NULL,
-        redactions TEXT NOT NULL,
-        bytes_in BIGINT NOT NULL,
-        bytes_out BIGINT NOT NULL,
-        reason TEXT,
-        PRIMARY KEY (batch_id, seq)
+        batch_id BIGINT PRIMARY KEY REFERENCES gateway_batches (id),
+        decisions TEXT NOT NULL
       );
       CREATE TABLE gateway_quarantine (
         id BIGSERIAL PRIMARY KEY,

@@ -9,7 +9,8 @@ import {
   type BatchRow,
   bytes,
   checkBatchFits,
-  decisionRow,
+  decisionRows,
+  encodeDecisions,
   type GatewayStore,
   keyInUse,
   newIdempotencyKey,
@@ -122,21 +123,8 @@ export function openPostgresGatewayStore(database: PostgresDatabase): GatewaySto
           if (!reserved[0]) throw spoolFull(limits);
         }
         if (batch.decisions.length > 0) {
-          const rows = batch.decisions.map((d) => ({
-            batch_id: id,
-            seq: d.seq,
-            commitment: d.commitment,
-            event_type: d.eventType,
-            action: d.action,
-            redactions: JSON.stringify(d.redactions),
-            bytes_in: d.bytesIn,
-            bytes_out: d.bytesOut,
-            reason: d.reason ?? null,
-          }));
-          // Chunked: one statement has at most 65,535 parameters.
-          for (let i = 0; i < rows.length; i += 5000) {
-            await tx`INSERT INTO gateway_decisions ${tx(rows.slice(i, i + 5000))}`;
-          }
+          await tx`INSERT INTO gateway_decisions (batch_id, decisions)
+            VALUES (${id}, ${encodeDecisions(batch.decisions)})`;
         }
         return { id, duplicate: false, idempotencyKey };
       });
@@ -230,9 +218,8 @@ export function openPostgresGatewayStore(database: PostgresDatabase): GatewaySto
     },
 
     async decisions(batchId) {
-      const rows =
-        await sql`SELECT * FROM gateway_decisions WHERE batch_id = ${batchId} ORDER BY seq`;
-      return rows.map(decisionRow);
+      const rows = await sql`SELECT * FROM gateway_decisions WHERE batch_id = ${batchId}`;
+      return decisionRows(batchId, rows[0]);
     },
 
     async putQuarantine(q) {

@@ -4,7 +4,8 @@ import {
   type BatchRow,
   bytes,
   checkBatchFits,
-  decisionRow,
+  decisionRows,
+  encodeDecisions,
   type GatewayStore,
   keyInUse,
   newIdempotencyKey,
@@ -91,21 +92,10 @@ export function openSqliteGatewayStore(database: SqliteDatabase): GatewayStore {
           throw err;
         }
         const id = Number(inserted.lastInsertRowid);
-        const decision = db.prepare(
-          `INSERT INTO gateway_decisions (batch_id, seq, commitment, event_type, action, redactions,
-             bytes_in, bytes_out, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        );
-        for (const d of batch.decisions) {
-          decision.run(
+        if (batch.decisions.length > 0) {
+          db.prepare("INSERT INTO gateway_decisions (batch_id, decisions) VALUES (?, ?)").run(
             id,
-            d.seq,
-            d.commitment,
-            d.eventType,
-            d.action,
-            JSON.stringify(d.redactions),
-            d.bytesIn,
-            d.bytesOut,
-            d.reason ?? null,
+            encodeDecisions(batch.decisions),
           );
         }
         return { id, duplicate: false, idempotencyKey };
@@ -200,10 +190,10 @@ export function openSqliteGatewayStore(database: SqliteDatabase): GatewayStore {
     },
 
     async decisions(batchId) {
-      return all<Row>(
-        "SELECT * FROM gateway_decisions WHERE batch_id = ? ORDER BY seq",
+      return decisionRows(
         batchId,
-      ).map(decisionRow);
+        one<Row>("SELECT * FROM gateway_decisions WHERE batch_id = ?", batchId),
+      );
     },
 
     async putQuarantine(q) {

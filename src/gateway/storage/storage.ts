@@ -229,16 +229,16 @@ export function spoolBatchRow(r: Row): SpoolBatch {
   };
 }
 
-export function decisionRow(r: Row): NewDecision & { batchId: number } {
-  return {
-    batchId: Number(r.batch_id),
-    seq: Number(r.seq),
-    commitment: r.commitment as string,
-    eventType: (r.event_type as string | null) ?? null,
-    action: r.action as NewDecision["action"],
-    redactions: JSON.parse(r.redactions as string) as NewDecision["redactions"],
-    bytesIn: Number(r.bytes_in),
-    bytesOut: Number(r.bytes_out),
-    ...(r.reason != null ? { reason: r.reason as string } : {}),
-  };
+/** A batch's decisions as stored: one JSON array (see migration 4). */
+export function encodeDecisions(decisions: readonly NewDecision[]): string {
+  return JSON.stringify(decisions);
+}
+
+export function decisionRows(
+  batchId: number,
+  row: Row | undefined,
+): (NewDecision & { batchId: number })[] {
+  if (!row) return [];
+  const decisions = JSON.parse(row.decisions as string) as NewDecision[];
+  return decisions.map((d) => ({ batchId, ...d }));
 }
