@@ -23,8 +23,10 @@ export function tenantKeys(secret: Uint8Array): TenantKeys {
   if (secret.length < 32) {
     throw new CrosscheckError("E_TENANT_KEY", "A tenant secret must hold at least 32 bytes.");
   }
+  // 64-byte keys of 7-bit bytes (448 bits): their padded HMAC blocks are ASCII, which lets
+  // `hmacSha256` hash the inner block and the message as one string (see there).
   const derive = (info: string) =>
-    Buffer.from(hkdfSync("sha256", secret, new Uint8Array(0), info, 32));
+    Buffer.from(hkdfSync("sha256", secret, new Uint8Array(0), info, 64)).map((b) => b & 0x7f);
   const commit = hmacSha256(derive("crosscheck gateway audit v1"));
   const pseudonymHmac = hmacSha256(derive("crosscheck gateway pseudonym v1"));
   // Telemetry repeats the same hosts, accounts and addresses: remember recent pseudonyms.
@@ -44,32 +46,34 @@ export function tenantKeys(secret: Uint8Array): TenantKeys {
 }
 
 /**
- * HMAC-SHA256 (RFC 2104) with the key's padded blocks prepared once: each call is two one-shot
- * native hashes over reused buffers. `createHmac` builds a keyed context per call, which cost
- * as much as the rest of a record's handling; the result is the same (tested against it).
+ * HMAC-SHA256 (RFC 2104) with the key's padded blocks prepared once. `createHmac` builds a keyed
+ * context per call, which cost more than the rest of a record's handling. When every key byte is
+ * below 0x80 the inner block is an ASCII string, so the inner hash is one native call over
+ * `block + message` (UTF-8 of ASCII is the same bytes); the outer hash is over a reused buffer.
+ * The result is HMAC-SHA256 exactly (tested against `createHmac`).
  */
 export function hmacSha256(key: Uint8Array): (message: string | Uint8Array) => string {
   if (key.length > BLOCK)
     throw new CrosscheckError("E_TENANT_KEY", "An HMAC key here is at most 64 bytes.");
-  let inner = Buffer.alloc(BLOCK + 1024);
+  const innerBlock = Buffer.alloc(BLOCK);
   const outer = Buffer.alloc(BLOCK + 32);
   for (let i = 0; i < BLOCK; i++) {
     const k = key[i] ?? 0;
-    inner[i] = k ^ 0x36;
+    innerBlock[i] = k ^ 0x36;
     outer[i] = k ^ 0x5c;
   }
+  const ascii = key.every((b) => b < 0x80);
+  const innerText = innerBlock.toString("latin1");
+  const innerOf = (message: string | Uint8Array): string =>
+    ascii && typeof message === "string"
+      ? hash("sha256", innerText + message, "hex")
+      : hash(
+          "sha256",
+          Buffer.concat([innerBlock, typeof message === "string" ? Buffer.from(message, "utf8") : message]),
+          "hex",
+        );
   return (message) => {
-    const length =
-      typeof message === "string" ? Buffer.byteLength(message, "utf8") : message.length;
-    if (BLOCK + length > inner.length) {
-      const grown = Buffer.alloc(BLOCK + length * 2);
-      inner.copy(grown, 0, 0, BLOCK);
-      inner = grown;
-    }
-    if (typeof message === "string") inner.write(message, BLOCK, "utf8");
-    else inner.set(message, BLOCK);
-    const innerDigest = hash("sha256", inner.subarray(0, BLOCK + length), "buffer");
-    outer.set(innerDigest, BLOCK);
+    outer.write(innerOf(message), BLOCK, "hex");
     return hash("sha256", outer, "hex");
   };
 }
