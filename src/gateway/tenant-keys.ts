@@ -69,7 +69,10 @@ export function hmacSha256(key: Uint8Array): (message: string | Uint8Array) => s
       ? hash("sha256", innerText + message, "hex")
       : hash(
           "sha256",
-          Buffer.concat([innerBlock, typeof message === "string" ? Buffer.from(message, "utf8") : message]),
+          Buffer.concat([
+            innerBlock,
+            typeof message === "string" ? Buffer.from(message, "utf8") : message,
+          ]),
           "hex",
         );
   return (message) => {

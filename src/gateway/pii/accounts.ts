@@ -16,7 +16,15 @@
  * a lower-case `word\word` is far more often an escape (`hello\nworld`) or a relative path. The
  * UPN form `alice@corp.local` is reported as EMAIL.
  */
-import { type Detector, eachMatch, type Span } from "./detector.js";
+import {
+  type Detector,
+  eachMatch,
+  F_BACKSLASH,
+  F_DOMAIN_SLASH,
+  F_SLASH,
+  type Span,
+  type TextFeatures,
+} from "./detector.js";
 
 const PROFILE_PATH =
   /(?<![\w.~-])(?:\\{1,2}|\/)(?:users|home|documents and settings)(?:\\{1,2}|\/)([^\\/\r\n\t"'<>|:*?,;=]{1,64})/gi;
@@ -44,9 +52,9 @@ function isPlaceholder(name: string): boolean {
 
 export const pathUserDetector: Detector = {
   entity: "PATH_USER",
-  find(text: string, out: Span[]): void {
-    if (text.indexOf("\\") === -1 && text.indexOf("/") === -1) return;
-    eachMatch(PROFILE_PATH, text, (m) => {
+  find(text: string, out: Span[], features: TextFeatures): void {
+    if (!features.has(F_BACKSLASH) && !features.has(F_SLASH)) return;
+    eachMatch(PROFILE_PATH, text, 0, (m) => {
       const captured = m[1] as string;
       const nameStart = m.index + m[0].length - captured.length;
       const after = text.charCodeAt(m.index + m[0].length);
@@ -84,9 +92,9 @@ const FILE_LIKE =
 
 export const domainAccountDetector: Detector = {
   entity: "DOMAIN_ACCOUNT",
-  find(text: string, out: Span[]): void {
-    if (text.indexOf("\\") === -1) return;
-    eachMatch(DOMAIN_ACCOUNT, text, (m) => {
+  find(text: string, out: Span[], features: TextFeatures): void {
+    if (!features.has(F_DOMAIN_SLASH)) return;
+    eachMatch(DOMAIN_ACCOUNT, text, 0, (m) => {
       const domain = m[1] as string;
       let user = m[2] as string;
       if (BUILTIN_DOMAINS.has(domain) || domain.startsWith("HKEY")) return;

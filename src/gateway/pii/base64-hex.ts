@@ -17,16 +17,13 @@ function isHexChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
 }
 
+/** Both base64 alphabets (`+` `/` and `-` `_`), by table. */
+const BASE64_ALPHABET = new Uint8Array(128);
+for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_")
+  BASE64_ALPHABET[c.charCodeAt(0)] = 1;
+
 function isBase64Char(c: number): boolean {
-  return (
-    (c >= 48 && c <= 57) ||
-    (c >= 65 && c <= 90) ||
-    (c >= 97 && c <= 122) ||
-    c === 43 ||
-    c === 47 ||
-    c === 95 ||
-    c === 45
-  );
+  return c < 128 && BASE64_ALPHABET[c] === 1;
 }
 
 const SCRATCH = new Uint8Array(12);
@@ -140,10 +137,14 @@ export function findBase64AndHex(text: string, budget: DecodeBudget, out: Decode
       continue;
     }
     let start = probe;
-    while (start > 0 && isBase64Char(text.charCodeAt(start - 1))) start--;
+    // A run shorter than 16 cannot reach back past probe - 15: stop looking there.
+    const floor = probe - MIN_RUN;
+    while (start > 0 && start > floor && isBase64Char(text.charCodeAt(start - 1))) start--;
     let end = probe + 1;
     while (end < n && isBase64Char(text.charCodeAt(end))) end++;
     if (end - start >= MIN_RUN) {
+      // The whole run, now that it is long enough (its start may lie before the floor).
+      while (start > 0 && isBase64Char(text.charCodeAt(start - 1))) start--;
       // Hex stretches of even length ≥ 16 inside the run, found by hand (no slice, no regex).
       let hexStart = -1;
       for (let i = start; i <= end; i++) {

@@ -3,7 +3,15 @@
  * A user principal name (`alice@corp.local`) is reported as EMAIL: it has the same shape and
  * identifies a person the same way.
  */
-import { type Detector, eachMatch, isWordChar, type Span, type TextFeatures } from "./detector.js";
+import {
+  type Detector,
+  F_AT,
+  F_COLONS,
+  F_DOT,
+  isWordChar,
+  type Span,
+  type TextFeatures,
+} from "./detector.js";
 import { FILE_EXTENSION_TLDS, TLDS } from "./tlds.js";
 
 function isLocalPartChar(c: number): boolean {
@@ -24,7 +32,8 @@ function isDomainChar(c: number): boolean {
  */
 export const emailDetector: Detector = {
   entity: "EMAIL",
-  find(text: string, out: Span[]): void {
+  find(text: string, out: Span[], features: TextFeatures): void {
+    if (!features.has(F_AT)) return;
     let at = text.indexOf("@");
     while (at !== -1) {
       let start = at;
@@ -59,10 +68,12 @@ const IPV4 = new RegExp(`(?<![\\w.])(?:${OCTET}\\.){3}${OCTET}(?![\\w]|\\.\\d)`,
 export const ipv4Detector: Detector = {
   entity: "IPV4",
   find(text: string, out: Span[], features: TextFeatures): void {
-    if (features.digitRun < 4 || text.indexOf(".") === -1) return;
-    eachMatch(IPV4, text, (m) => {
+    if (features.digitRun < 4 || !features.has(F_DOT)) return;
+    IPV4.lastIndex = 0;
+    for (let m = IPV4.exec(text); m !== null; m = IPV4.exec(text)) {
       out.push({ entity: "IPV4", start: m.index, end: m.index + m[0].length });
-    });
+    }
+    IPV4.lastIndex = 0;
   },
 };
 
@@ -102,16 +113,18 @@ export function ipv6Valid(candidate: string): boolean {
 
 export const ipv6Detector: Detector = {
   entity: "IPV6",
-  find(text: string, out: Span[]): void {
-    const colon = text.indexOf(":");
-    if (colon === -1 || text.indexOf(":", colon + 1) === -1) return;
-    eachMatch(IPV6_CANDIDATE, text, (m) => {
+  find(text: string, out: Span[], features: TextFeatures): void {
+    if (!features.has(F_COLONS)) return;
+    // A candidate holds a colon and starts at most four hex digits before it.
+    IPV6_CANDIDATE.lastIndex = Math.max(0, features.firstColon - 4);
+    for (let m = IPV6_CANDIDATE.exec(text); m !== null; m = IPV6_CANDIDATE.exec(text)) {
       let candidate = m[0];
       while (candidate.endsWith(".")) candidate = candidate.slice(0, -1);
       if (candidate.length >= 6 && ipv6Valid(candidate)) {
         out.push({ entity: "IPV6", start: m.index, end: m.index + candidate.length });
       }
-    });
+    }
+    IPV6_CANDIDATE.lastIndex = 0;
   },
 };
 
@@ -141,28 +154,34 @@ function macStartAt(text: string, sep: number): number {
 
 const MAC_AT = /(?<![\w:.-])[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}(?![\w:-])/y;
 
+function acceptMac(m: RegExpExecArray, out: Span[]): void {
+  if (MAC_NOT_PERSONAL.test(m[0].replace(/[:.-]/g, ""))) return;
+  out.push({ entity: "MAC", start: m.index, end: m.index + m[0].length });
+}
+
+/** Separated forms, looked for only where `hh:hh:` (or with dashes) occurs, from `first` on. */
+function findSeparatedMacs(text: string, sep: string, first: number, out: Span[]): void {
+  let from = first;
+  for (let at = text.indexOf(sep, from); at !== -1; at = text.indexOf(sep, from)) {
+    from = at + 1;
+    const start = macStartAt(text, at);
+    if (start === -1) continue;
+    MAC_AT.lastIndex = start;
+    const m = MAC_AT.exec(text);
+    if (m !== null) {
+      acceptMac(m, out);
+      from = start + m[0].length;
+    }
+  }
+}
+
 export const macDetector: Detector = {
   entity: "MAC",
-  find(text: string, out: Span[]): void {
-    const accept = (m: RegExpExecArray): void => {
-      if (MAC_NOT_PERSONAL.test(m[0].replace(/[:.-]/g, ""))) return;
-      out.push({ entity: "MAC", start: m.index, end: m.index + m[0].length });
-    };
-    // Separated forms are looked for only where `hh:hh:` (or with dashes) occurs.
-    for (const sep of [":", "-"]) {
-      let from = 0;
-      for (let at = text.indexOf(sep, from); at !== -1; at = text.indexOf(sep, from)) {
-        from = at + 1;
-        const start = macStartAt(text, at);
-        if (start === -1) continue;
-        MAC_AT.lastIndex = start;
-        const m = MAC_AT.exec(text);
-        if (m !== null) {
-          accept(m);
-          from = start + m[0].length;
-        }
-      }
-    }
+  find(text: string, out: Span[], features: TextFeatures): void {
+    // Colon- and dot-separated forms need two colons or a dot.
+    if (features.has(F_COLONS)) findSeparatedMacs(text, ":", features.firstColon, out);
+    findSeparatedMacs(text, "-", 0, out);
+    if (!features.has(F_DOT)) return;
     let from = 0;
     for (let dot = text.indexOf(".", from); dot !== -1; dot = text.indexOf(".", from)) {
       from = dot + 1;
@@ -172,7 +191,7 @@ export const macDetector: Detector = {
       MAC_DOTTED.lastIndex = start;
       const m = MAC_DOTTED.exec(text);
       if (m !== null) {
-        accept(m);
+        acceptMac(m, out);
         from = start + m[0].length;
       }
     }
@@ -200,6 +219,18 @@ function isAlnum(c: number): boolean {
 
 const LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
+/** A bucket per (length, first letter, last letter) of lower-case TLDs up to 24 letters. */
+function tldShape(length: number, first: number, last: number): number {
+  return (length * 26 + (first - 97)) * 26 + (last - 97);
+}
+
+const TLD_SHAPES = new Uint8Array(25 * 26 * 26);
+for (const tld of TLDS) {
+  if (/^[a-z]{2,24}$/.test(tld)) {
+    TLD_SHAPES[tldShape(tld.length, tld.charCodeAt(0), tld.charCodeAt(tld.length - 1))] = 1;
+  }
+}
+
 /**
  * The hostname whose TLD starts after the dot at `dot`, or undefined. The TLD must be lower case
  * (a capitalised last label, `System.IO.File` or `ASP.NET`, is code), end the name, and be known.
@@ -212,6 +243,9 @@ function hostnameAt(text: string, dot: number): Span | undefined {
   const after = text.charCodeAt(end);
   if (isWordChar(after) || after === 45 || after === 40) return undefined;
   if (after === 46 && isAlnum(text.charCodeAt(end + 1))) return undefined;
+  // Length, first and last letter rule out most words before a slice and a set look-up.
+  if (TLD_SHAPES[tldShape(tldLength, text.charCodeAt(dot + 1), text.charCodeAt(end - 1))] !== 1)
+    return undefined;
   const tld = text.slice(dot + 1, end);
   if (!TLDS.has(tld)) return undefined;
   let start = dot;
@@ -244,7 +278,8 @@ function hostnameAt(text: string, dot: number): Span | undefined {
 /** Driven by dots: only a dot followed by a known TLD costs more than a character test. */
 export const hostnameDetector: Detector = {
   entity: "HOSTNAME",
-  find(text: string, out: Span[]): void {
+  find(text: string, out: Span[], features: TextFeatures): void {
+    if (!features.has(F_DOT)) return;
     let from = 0;
     for (let dot = text.indexOf(".", from); dot !== -1; dot = text.indexOf(".", from)) {
       from = dot + 1;

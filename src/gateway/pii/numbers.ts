@@ -12,7 +12,13 @@ import {
   spanishIdValid,
   ssnValid,
 } from "./checksums.js";
-import { type Detector, eachMatch, type Span, type TextFeatures } from "./detector.js";
+import {
+  type Detector,
+  eachMatch,
+  F_LETTER_DIGIT,
+  type Span,
+  type TextFeatures,
+} from "./detector.js";
 
 // 12–19 digits with optional single spaces or dashes between them, not inside a longer number.
 const CARD = /(?<![\w-])\d(?:[ -]?\d){11,18}(?![\w]|-\d)/g;
@@ -21,7 +27,7 @@ export const creditCardDetector: Detector = {
   entity: "CREDIT_CARD",
   find(text: string, out: Span[], features: TextFeatures): void {
     if (features.digitRun < 12) return;
-    eachMatch(CARD, text, (m) => {
+    eachMatch(CARD, text, 0, (m) => {
       const raw = m[0];
       if (/[ -]{2}/.test(raw)) return;
       if (cardNumberValid(raw.replace(/[ -]/g, ""))) {
@@ -37,8 +43,9 @@ const IBAN = /(?<![\w])[A-Za-z]{2}\d{2}(?: ?[A-Za-z0-9]{4}){2,7}(?: ?[A-Za-z0-9]
 export const ibanDetector: Detector = {
   entity: "IBAN",
   find(text: string, out: Span[], features: TextFeatures): void {
-    if (features.digitRun < 2) return;
-    eachMatch(IBAN, text, (m) => {
+    // Country letters run straight into the check digits.
+    if (features.digitRun < 2 || !features.has(F_LETTER_DIGIT)) return;
+    eachMatch(IBAN, text, 0, (m) => {
       // The pattern may run on into the next word ("… 2864 flag"): cut the match to the length
       // the country's IBAN has, at a word end, before checking.
       const expected = ibanLength(m[0].slice(0, 2).toUpperCase());
@@ -78,8 +85,8 @@ export const usSsnDetector: Detector = {
         out.push({ entity: "US_SSN", start: m.index, end: m.index + m[0].length });
       }
     };
-    eachMatch(SSN_SEPARATED, text, accept);
-    if (SSN_CONTEXT.test(text)) eachMatch(SSN_PLAIN, text, accept);
+    eachMatch(SSN_SEPARATED, text, 0, accept);
+    if (SSN_CONTEXT.test(text)) eachMatch(SSN_PLAIN, text, 0, accept);
   },
 };
 
@@ -97,18 +104,18 @@ export const nationalIdDetector: Detector = {
   entity: "NATIONAL_ID",
   find(text: string, out: Span[], features: TextFeatures): void {
     if (features.digitRun < 6) return;
-    eachMatch(NINO, text, (m) => {
+    eachMatch(NINO, text, 0, (m) => {
       if (ninoValid(m[0].replace(/ /g, ""))) {
         out.push({ entity: "NATIONAL_ID", start: m.index, end: m.index + m[0].length });
       }
     });
-    eachMatch(SPANISH_ID, text, (m) => {
+    eachMatch(SPANISH_ID, text, 0, (m) => {
       if (spanishIdValid(m[0].replace("-", ""))) {
         out.push({ entity: "NATIONAL_ID", start: m.index, end: m.index + m[0].length });
       }
     });
     if (BSN_CONTEXT.test(text)) {
-      eachMatch(BSN, text, (m) => {
+      eachMatch(BSN, text, 0, (m) => {
         if (bsnValid(m[0])) out.push({ entity: "NATIONAL_ID", start: m.index, end: m.index + 9 });
       });
     }
@@ -151,7 +158,7 @@ export const phoneDetector: Detector = {
   find(text: string, out: Span[], features: TextFeatures): void {
     if (features.digitRun < 7) return;
     const context = PHONE_CONTEXT.test(text);
-    eachMatch(PHONE_CANDIDATE, text, (m) => {
+    eachMatch(PHONE_CANDIDATE, text, 0, (m) => {
       let raw = m[0];
       while (raw.endsWith(" ") || raw.endsWith(".")) raw = raw.slice(0, -1);
       if (phoneShape(raw, context)) {

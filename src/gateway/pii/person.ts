@@ -46,6 +46,33 @@ street song album band novel concert tour records music news magazine radio tv`.
 const STRONG_CONTEXT =
   /(?:name(?: is|:|\?|'s)?|named|called|i am|i'm|call me|this is|dear|hi|hello|hey|thanks|regards,?|sincerely,?|signed|directed by:?|written by:?|author:?|contact:?|attn:?)\s{1,3}$/i;
 
+/** `\s` as regexes read it (ASCII and Unicode spaces). */
+function isRegexSpace(c: number): boolean {
+  return (
+    (c >= 9 && c <= 13) ||
+    c === 32 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/**
+ * `STRONG_CONTEXT` on the 24 characters before `start`. Every phrase it knows is followed by
+ * whitespace, so a word with none right before it (most words in telemetry) is settled without
+ * a slice and a regex.
+ */
+function strongContextBefore(text: string, start: number): boolean {
+  if (start === 0 || !isRegexSpace(text.charCodeAt(start - 1))) return false;
+  return STRONG_CONTEXT.test(text.slice(Math.max(0, start - 24), start));
+}
+
 /** What people (not places or firms) do right after their name. */
 const PERSON_VERB_AFTER =
   /^(?:'s|’s)? (?:lives|lived|said|says|told|wrote|explained|shouted|will|had|has|was|is|who|and his|and her)\b/;
@@ -145,8 +172,7 @@ function judgeRun(text: string, run: Token[], titled: boolean, out: Span[]): voi
   const nameWords = given + weak + surname + unknown;
   if (nameWords === 0 || nameWords > 4) return;
   const first = run[0] as Token;
-  const before = text.slice(Math.max(0, first.start - 24), first.start);
-  const context = titled || STRONG_CONTEXT.test(before);
+  const context = titled || strongContextBefore(text, first.start);
   // `Faina D. Yefremova`, `Ravil G Yefimov`: word, initial, word is how people are written.
   const middleInitial = run.some(
     (t, i) =>

@@ -6,8 +6,8 @@
  * between equal spans the more specific entity (see `ENTITY_PRECEDENCE`).
  */
 import { domainAccountDetector, pathUserDetector } from "./accounts.js";
-import { type Detector, type Span, textFeatures } from "./detector.js";
-import { type DecodeBudget, findEncodedTokens } from "./encodings.js";
+import { type Detector, type Span, TextFeatures, textFeatures } from "./detector.js";
+import { type DecodeBudget, type DecodedToken, findEncodedTokens } from "./encodings.js";
 import { ENTITIES, type Encoding, type Entity } from "./entities.js";
 import {
   emailDetector,
@@ -117,14 +117,23 @@ function foundPlainInside(
   return plain.some((s) => s.entity === entity && s.start >= start && s.end <= end);
 }
 
+/** One features object per depth: a level's detectors are done before the next level starts. */
+const FEATURES: TextFeatures[] = [];
+
 function collect(text: string, ctx: ScanContext, depth: number, out: Candidate[]): void {
   const plain: Span[] = [];
-  const features = textFeatures(text);
-  for (const detector of ctx.detectors) detector.find(text, plain, features);
-  for (const s of plain)
+  const features = textFeatures(text, FEATURES[depth] ?? new TextFeatures());
+  FEATURES[depth] = features;
+  const detectors = ctx.detectors;
+  for (let i = 0; i < detectors.length; i++) (detectors[i] as Detector).find(text, plain, features);
+  for (let i = 0; i < plain.length; i++) {
+    const s = plain[i] as Span;
     out.push({ entity: s.entity, start: s.start, end: s.end, encoding: NO_ENCODING });
+  }
   if (!ctx.decode || depth + 1 > ctx.maxDepth) return;
-  for (const token of findEncodedTokens(text, ctx.budget)) {
+  const tokens = findEncodedTokens(text, ctx.budget);
+  for (let t = 0; t < tokens.length; t++) {
+    const token = tokens[t] as DecodedToken;
     const layersUsed = depth + token.encoding.length;
     if (layersUsed > ctx.maxDepth) continue;
     // One finding per token (its span is the token's): the most specific entity inside it.
@@ -180,33 +189,72 @@ function resolveOverlaps(candidates: Candidate[], textLength: number): Candidate
   return kept;
 }
 
-const detectorsFor = new WeakMap<ReadonlySet<Entity>, readonly Detector[]>();
+interface Selection {
+  detectors: readonly Detector[];
+  /** Values recently scanned clean with default limits: without, then with decoding. */
+  clean: [Set<string>, Set<string>];
+}
 
-function selectDetectors(entities: ReadonlySet<Entity>): readonly Detector[] {
-  let selected = detectorsFor.get(entities);
+const selections = new WeakMap<ReadonlySet<Entity>, Selection>();
+
+function select(entities: ReadonlySet<Entity>): Selection {
+  let selected = selections.get(entities);
   if (selected === undefined) {
-    selected = DETECTORS.filter((d) => entities.has(d.entity));
-    detectorsFor.set(entities, selected);
+    selected = {
+      detectors: DETECTORS.filter((d) => entities.has(d.entity)),
+      clean: [new Set(), new Set()],
+    };
+    selections.set(entities, selected);
   }
   return selected;
 }
 
+/**
+ * Telemetry repeats itself: the same image paths, the same scheduled command lines, thousands of
+ * times an hour. A value found clean is remembered (per entity set and decode setting) and not
+ * scanned again. Only clean values are kept, so the memo holds no personal data the scanner
+ * recognises; values are short ones only, and the memo is emptied when full, which bounds it to
+ * `CLEAN_MEMO_SIZE` × `CLEAN_MEMO_MAX_LENGTH` characters per entity set. Results are the same
+ * with or without it: a scan with default limits depends on the value alone.
+ */
+const CLEAN_MEMO_SIZE = 4096;
+const CLEAN_MEMO_MAX_LENGTH = 512;
+
 /** Personal data in one string value: sorted by start, non-overlapping. */
 export function scanText(text: string, options: ScanOptions = {}): PiiFinding[] {
-  const limits = options.limits ?? {};
+  const selected = select(options.entities ?? ALL);
+  const detectors = selected.detectors;
+  if (detectors.length === 0 || text.length === 0) return [];
+  const limits = options.limits;
+  const decode = options.decode ?? true;
+  const memo =
+    limits === undefined && text.length <= CLEAN_MEMO_MAX_LENGTH
+      ? selected.clean[decode ? 1 : 0]
+      : undefined;
+  if (memo?.has(text)) return [];
   const ctx: ScanContext = {
-    detectors: selectDetectors(options.entities ?? ALL),
-    decode: options.decode ?? true,
-    maxDepth: limits.maxDepth ?? 3,
-    budget: { remainingBytes: limits.maxDecodedBytes ?? 1 << 20, maxRatio: limits.maxRatio ?? 100 },
+    detectors,
+    decode,
+    maxDepth: limits?.maxDepth ?? 3,
+    budget: {
+      remainingBytes: limits?.maxDecodedBytes ?? 1 << 20,
+      maxRatio: limits?.maxRatio ?? 100,
+    },
   };
-  if (ctx.detectors.length === 0 || text.length === 0) return [];
   const candidates: Candidate[] = [];
   collect(text, ctx, 0, candidates);
-  return resolveOverlaps(candidates, text.length).map((c) => ({
-    entity: c.entity,
-    start: c.start,
-    end: c.end,
-    encoding: c.encoding,
-  }));
+  if (candidates.length === 0) {
+    if (memo !== undefined) {
+      if (memo.size >= CLEAN_MEMO_SIZE) memo.clear();
+      memo.add(text);
+    }
+    return [];
+  }
+  const kept = resolveOverlaps(candidates, text.length);
+  const result: PiiFinding[] = new Array(kept.length);
+  for (let i = 0; i < kept.length; i++) {
+    const c = kept[i] as Candidate;
+    result[i] = { entity: c.entity, start: c.start, end: c.end, encoding: c.encoding };
+  }
+  return result;
 }

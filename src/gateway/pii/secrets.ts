@@ -36,20 +36,32 @@ const ANY_KEYWORD = /pass|pwd|secret|key|token|bearer|basic/i;
  * so the assignment patterns do not run on it.
  */
 function hasSecretCue(lower: string): boolean {
-  for (const k of KEYWORDS) {
-    for (let at = lower.indexOf(k); at !== -1; at = lower.indexOf(k, at + 1)) {
-      let end = at + k.length;
-      while (end < lower.length && end - at < k.length + 12 && /[a-z_-]/.test(lower.charAt(end)))
-        end++;
+  const n = lower.length;
+  for (let k = 0; k < KEYWORDS.length; k++) {
+    const word = KEYWORDS[k] as string;
+    for (let at = lower.indexOf(word); at !== -1; at = lower.indexOf(word, at + 1)) {
+      let end = at + word.length;
+      while (end < n && end - at < word.length + 12 && isCueWordChar(lower.charCodeAt(end))) end++;
       let j = end;
-      while (j < lower.length && j - end < 4 && /["' \t]/.test(lower.charAt(j))) j++;
-      const next = lower.charAt(j);
-      if (next === "=" || next === ":") return true;
-      if (lower.charAt(at - 1) === "-" && j > end) return true;
-      if ((k === "bearer" || k === "basic") && lower.charAt(end) === " ") return true;
+      while (j < n && j - end < 4 && isCueGapChar(lower.charCodeAt(j))) j++;
+      const next = j < n ? lower.charCodeAt(j) : -1;
+      if (next === 61 || next === 58) return true; // = :
+      if (at > 0 && lower.charCodeAt(at - 1) === 45 && j > end) return true; // -password x
+      if ((word === "bearer" || word === "basic") && end < n && lower.charCodeAt(end) === 32)
+        return true;
     }
   }
   return false;
+}
+
+/** `[a-z_-]`: what may follow a key word inside the same name (`password_file`, `key-id`). */
+function isCueWordChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || c === 95 || c === 45;
+}
+
+/** `["' \t]`: quotes and blanks between a name and its `=` or `:`. */
+function isCueGapChar(c: number): boolean {
+  return c === 34 || c === 39 || c === 32 || c === 9;
 }
 
 const PEM_BEGIN = /-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY-----/g;
@@ -100,12 +112,12 @@ export const secretDetector: Detector = {
     const marked = ANY_MARKER.test(text);
     for (const { markers, pattern } of marked ? PREFIXED_TOKENS : []) {
       if (!markers.some((marker) => text.indexOf(marker) !== -1)) continue;
-      eachMatch(pattern, text, (m) => {
+      eachMatch(pattern, text, 0, (m) => {
         out.push({ entity: "SECRET", start: m.index, end: m.index + m[0].length });
       });
     }
     if (marked && text.indexOf("-----BEGIN") !== -1) {
-      eachMatch(PEM_BEGIN, text, (m) => {
+      eachMatch(PEM_BEGIN, text, 0, (m) => {
         const endMarker = text.indexOf("-----END", m.index + m[0].length);
         let end = m.index + m[0].length;
         if (endMarker !== -1 && endMarker - end < 16_384) {
@@ -116,9 +128,9 @@ export const secretDetector: Detector = {
       });
     }
     if (!ANY_KEYWORD.test(text) || !hasSecretCue(text.toLowerCase())) return;
-    eachMatch(ASSIGNMENT, text, (m) => acceptValue(m, out));
-    eachMatch(FLAG, text, (m) => acceptValue(m, out));
-    eachMatch(BEARER, text, (m) => {
+    eachMatch(ASSIGNMENT, text, 0, (m) => acceptValue(m, out));
+    eachMatch(FLAG, text, 0, (m) => acceptValue(m, out));
+    eachMatch(BEARER, text, 0, (m) => {
       const value = m[1] as string;
       if (!looksLikeToken(value)) return;
       const end = m.index + m[0].length;

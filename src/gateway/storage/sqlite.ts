@@ -22,6 +22,10 @@ const BATCH = `SELECT id, tenant, region, kind, records, bytes, state, attempts,
 const QUARANTINE = `SELECT id, tenant, sha256, size, detected_type AS detectedType, reason,
   received_at AS receivedAt, batch_id AS batchId FROM gateway_quarantine`;
 
+/** The bytes as a Buffer without copying them (the driver binds Buffers only). */
+const asBuffer = (bytes: Uint8Array) =>
+  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
 export function openSqliteGatewayStore(database: SqliteDatabase): GatewayStore {
   const { db } = database;
   const one = <T>(sql: string, ...args: unknown[]) => db.prepare(sql).get(...args) as T | undefined;
@@ -80,12 +84,12 @@ export function openSqliteGatewayStore(database: SqliteDatabase): GatewayStore {
             batch.kind,
             batch.contentType,
             JSON.stringify(batch.headers ?? {}),
-            pending ? Buffer.from(batch.body) : null,
+            pending ? asBuffer(batch.body) : null,
             batch.records,
             size,
             pending ? "pending" : "empty",
             batch.receivedAt,
-            Buffer.from(batch.auditEntry),
+            asBuffer(batch.auditEntry),
           );
         } catch (err) {
           if (/idempotency_key/.test((err as Error).message)) throw keyInUse(idempotencyKey, err);
