@@ -4,7 +4,15 @@
  * PostgreSQL — and bad input refused without losing or altering anything already accepted.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -103,6 +111,18 @@ describe.each(backends)("the release service on $name", (backend) => {
         expect(service.stdout()).toContain("Demo mode");
         expect(service.stdout()).toContain("release submit");
       }
+      // The demo's people (issue 8): one per role, each password in a private file, and it works.
+      const adminPassword = join(data, "users", "admin.password");
+      expect(statSync(adminPassword).mode & 0o777).toBe(0o600);
+      const signin = await fetch(`${server}/api/v1/auth/signin`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          name: "admin",
+          password: readFileSync(adminPassword, "utf8").trim(),
+        }),
+      });
+      expect(await signin.json()).toMatchObject({ name: "admin", role: "admin" });
 
       const keys = join(data, "keys");
       const tokens = join(data, "tokens");

@@ -5,6 +5,7 @@
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyRequest } from "fastify";
+import { SESSION_COOKIE } from "../accounts/index.js";
 import { CrosscheckError } from "../errors/index.js";
 
 export function isLoopbackHost(host: string): boolean {
@@ -54,52 +55,114 @@ export type TokenLookup = (
 ) => Promise<{ role: string; name: string; tokenSha256?: string } | undefined>;
 
 /**
- * Who a request is: its `Authorization: Bearer <token>` looked up by digest, and its role checked
- * against `roles` (admin may do anything). Tokens are stored as SHA-256 digests; the digest found
- * is compared in constant time with the presented one's.
+ * A session cookie's token → the live session's user and the SHA-256 of its CSRF token, or
+ * undefined if the session is unknown, expired or its user disabled (see src/accounts).
+ */
+export type SessionLookup = (
+  token: string,
+) => Promise<{ role: string; name: string; csrfSha256: string } | undefined>;
+
+/** Methods that change something: a cookie alone must never be enough for them (CSRF). */
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** The value of cookie `name` in a Cookie header, if present. */
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? "").split(";")) {
+    const eq = part.indexOf("=");
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/**
+ * Who a request is: its `Authorization: Bearer <token>` looked up by digest, or else (when
+ * `sessions` is given) its session cookie; and its role checked against `roles` (admin may do
+ * anything). Tokens are stored as SHA-256 digests; the digest found is compared in constant time
+ * with the presented one's. A cookie is sent by the browser on its own, so a write authenticated
+ * by one must also carry the session's `X-CSRF-Token`; a bearer token is never sent implicitly.
  */
 export function identityCheck(
   lookup: TokenLookup,
+  sessions?: SessionLookup,
 ): (request: FastifyRequest, roles: readonly string[]) => Promise<{ role: string; name: string }> {
   return async (request, roles) => {
-    const match = /^Bearer (\S{1,512})$/.exec(request.headers.authorization ?? "");
-    if (!match) {
-      throw new CrosscheckError(
-        "E_UNAUTHORIZED",
-        `This request needs a bearer token (role ${roles.join(" or ")}) in the Authorization header.`,
-      );
-    }
-    const presented = digest(match[1] as string);
-    const found = await lookup(presented.toString("hex"));
-    const stored = found
-      ? Buffer.from(found.tokenSha256 ?? presented.toString("hex"), "hex")
-      : undefined;
-    if (
-      !found ||
-      !stored ||
-      stored.length !== presented.length ||
-      !timingSafeEqual(stored, presented)
-    ) {
-      throw new CrosscheckError(
-        "E_UNAUTHORIZED",
-        "The bearer token is not one this service issued.",
-      );
-    }
+    const authorization = request.headers.authorization;
+    const cookie = sessions ? readCookie(request.headers.cookie, SESSION_COOKIE) : undefined;
+    const found =
+      authorization === undefined && cookie !== undefined && sessions
+        ? await sessionIdentity(request, sessions, cookie)
+        : await bearerIdentity(request, lookup, roles);
     if (found.role !== "admin" && !roles.includes(found.role)) {
       throw new CrosscheckError(
         "E_FORBIDDEN",
-        `The token of ${found.name} has role ${found.role}; this request needs ${roles.join(" or ")}.`,
+        `${found.name} has role ${found.role}; this request needs ${roles.join(" or ")}.`,
       );
     }
     return { role: found.role, name: found.name };
   };
 }
 
-/** A check that the request carries a bearer token of one of `roles` (see `identityCheck`). */
+async function bearerIdentity(
+  request: FastifyRequest,
+  lookup: TokenLookup,
+  roles: readonly string[],
+): Promise<{ role: string; name: string }> {
+  const match = /^Bearer (\S{1,512})$/.exec(request.headers.authorization ?? "");
+  if (!match) {
+    throw new CrosscheckError(
+      "E_UNAUTHORIZED",
+      `This request needs a bearer token (role ${roles.join(" or ")}) in the Authorization header, or a signed-in session.`,
+    );
+  }
+  const presented = digest(match[1] as string);
+  const found = await lookup(presented.toString("hex"));
+  const stored = found
+    ? Buffer.from(found.tokenSha256 ?? presented.toString("hex"), "hex")
+    : undefined;
+  if (
+    !found ||
+    !stored ||
+    stored.length !== presented.length ||
+    !timingSafeEqual(stored, presented)
+  ) {
+    throw new CrosscheckError("E_UNAUTHORIZED", "The bearer token is not one this service issued.");
+  }
+  return found;
+}
+
+async function sessionIdentity(
+  request: FastifyRequest,
+  sessions: SessionLookup,
+  cookie: string,
+): Promise<{ role: string; name: string }> {
+  const session = cookie.length <= 512 ? await sessions(cookie) : undefined;
+  if (!session) {
+    throw new CrosscheckError("E_UNAUTHORIZED", "Your session has ended; sign in again.");
+  }
+  if (!SAFE_METHODS.has(request.method)) {
+    const header = request.headers["x-csrf-token"];
+    const presented = digest(typeof header === "string" ? header : "");
+    const stored = Buffer.from(session.csrfSha256, "hex");
+    if (
+      typeof header !== "string" ||
+      stored.length !== presented.length ||
+      !timingSafeEqual(stored, presented)
+    ) {
+      throw new CrosscheckError(
+        "E_CSRF",
+        "A change made with a session cookie needs the session's X-CSRF-Token header (from sign-in or GET /api/v1/auth/me).",
+      );
+    }
+  }
+  return session;
+}
+
+/** A check that the request carries a token or session of one of `roles` (see `identityCheck`). */
 export function roleCheck(
   lookup: TokenLookup,
+  sessions?: SessionLookup,
 ): (request: FastifyRequest, roles: readonly string[]) => Promise<void> {
-  const identify = identityCheck(lookup);
+  const identify = identityCheck(lookup, sessions);
   return async (request, roles) => {
     await identify(request, roles);
   };

@@ -8,15 +8,35 @@ import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
+import {
+  AccountService,
+  type AccountStore,
+  accountRoutes,
+  SESSION_COOKIE,
+} from "../accounts/index.js";
 import { CrosscheckError } from "../errors/index.js";
 import { demoVendorRoutes, gatewayRoutes, type TelemetryGateway } from "../gateway/index.js";
 import { logRoutes, type TransparencyLog } from "../log/index.js";
 import { type ReleaseService, releaseRoutes } from "../releases/index.js";
 import { type Witness, witnessRoutes } from "../witness/index.js";
-import { bearerTokenCheck, identityCheck, roleCheck, type TokenLookup } from "./auth.js";
+import {
+  bearerTokenCheck,
+  identityCheck,
+  readCookie,
+  roleCheck,
+  type SessionLookup,
+  type TokenLookup,
+} from "./auth.js";
 import { errorHandler, notFoundHandler } from "./errors.js";
+import { portalRoutes } from "./portal.js";
 
-export { identityCheck, isLoopbackHost, roleCheck, type TokenLookup } from "./auth.js";
+export {
+  identityCheck,
+  isLoopbackHost,
+  roleCheck,
+  type SessionLookup,
+  type TokenLookup,
+} from "./auth.js";
 
 export interface ServerOptions {
   log: TransparencyLog;
@@ -42,6 +62,19 @@ export interface ServerOptions {
     /** Ingest requests per minute per client address. */
     writesPerMinute?: number;
   };
+  /**
+   * People's accounts (issue 8): sign-in, users, concerns and vulnerability reports under
+   * `/api/v1`; a session cookie (with its CSRF token for writes) then identifies its user on every
+   * route that takes a bearer token. Concerns and answers are logged to `log`.
+   */
+  accounts?: {
+    store: AccountStore;
+    /** Sign-in attempts per minute per client address. */
+    signinsPerMinute?: number;
+    /** Vulnerability reports per hour per client address. */
+    reportsPerHour?: number;
+    now?: () => Date;
+  };
   /** Demo witnesses served in this process under `/demo-witness/<name>/add-checkpoint`. */
   demoWitnesses?: { name: string; witness: Witness }[];
 }
@@ -58,7 +91,20 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   app.setNotFoundHandler(notFoundHandler);
 
   const releases = options.releases;
-  if (releases || options.gateway) {
+  const accounts = options.accounts
+    ? new AccountService({
+        store: options.accounts.store,
+        log: options.log,
+        releaseExists: releases
+          ? async (sha) => (await releases.service.store.release(sha)) !== undefined
+          : undefined,
+        now: options.accounts.now,
+      })
+    : undefined;
+  const sessions: SessionLookup | undefined = accounts
+    ? (token) => accounts.session(token)
+    : undefined;
+  if (releases || options.gateway || accounts) {
     await app.register(rateLimit, {
       global: false,
       errorResponseBuilder: (_request, context) =>
@@ -71,7 +117,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   let authorizeAdd: (request: FastifyRequest) => void | Promise<void>;
   if (releases) {
     // With the API, adds to the log need an admin or vendor token, like every other write.
-    const authorize = roleCheck(releases.tokens);
+    const authorize = roleCheck(releases.tokens, sessions);
     authorizeAdd = (request) => authorize(request, ["admin", "vendor"]);
     await app.register(swagger, {
       openapi: {
@@ -79,10 +125,13 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
           title: "Crosscheck API",
           version: "1",
           description:
-            "Releases, reviews, bundles and artifacts (/api/v1), and the C2SP transparency log (/log). Writes need a bearer token of the right role; reads are public.",
+            "Releases, reviews, bundles and artifacts (/api/v1), and the C2SP transparency log (/log). Writes need a bearer token of the right role, or a session cookie (POST /api/v1/auth/signin) with the session's X-CSRF-Token header; reads are public.",
         },
         components: {
-          securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+          securitySchemes: {
+            bearer: { type: "http", scheme: "bearer" },
+            session: { type: "apiKey", in: "cookie", name: SESSION_COOKIE },
+          },
         },
       },
     });
@@ -107,15 +156,36 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   if (options.gateway) {
     await app.register(gatewayRoutes, {
       gateway: options.gateway.gateway,
-      identify: identityCheck(options.gateway.tokens),
+      identify: identityCheck(options.gateway.tokens, sessions),
       writeConfig: {
         rateLimit: { max: options.gateway.writesPerMinute ?? 6000, timeWindow: "1 minute" },
+      },
+    });
+  }
+  if (accounts && options.accounts) {
+    // Bearer tokens are the release API's; without it, only sessions identify anyone.
+    const tokens: TokenLookup = releases?.tokens ?? (async () => undefined);
+    await app.register(accountRoutes, {
+      prefix: "/api/v1",
+      service: accounts,
+      identify: identityCheck(tokens, sessions),
+      sessionToken: (request) => readCookie(request.headers.cookie, SESSION_COOKIE),
+      writeConfig: {
+        rateLimit: { max: releases?.writesPerMinute ?? 600, timeWindow: "1 minute" },
+      },
+      signinConfig: {
+        rateLimit: { max: options.accounts.signinsPerMinute ?? 10, timeWindow: "1 minute" },
+      },
+      reportConfig: {
+        rateLimit: { max: options.accounts.reportsPerHour ?? 5, timeWindow: "1 hour" },
       },
     });
   }
   for (const { name, witness } of options.demoWitnesses ?? []) {
     await app.register(witnessRoutes, { prefix: `/demo-witness/${name}`, witness });
   }
+  // The Transparency Center (Decision 15): every GET outside the API prefixes.
+  if (releases) await app.register(portalRoutes, {});
   return app;
 }
 

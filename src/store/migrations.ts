@@ -357,6 +357,120 @@ const MIGRATIONS: Migration[] = [
       CREATE INDEX gateway_quarantine_tenant ON gateway_quarantine (tenant, id);
     `,
   },
+  {
+    version: 5,
+    name: "accounts, concerns, vulnerability reports",
+    // People sign in to the portal (Decision 16): users with scrypt hashes (salt and parameters in
+    // the encoded hash), sessions keyed by the SHA-256 of the cookie's token (a stolen database
+    // holds no usable session), and what they write: concerns with answers (each also logged;
+    // `log_index` is set once the log took the entry) and vulnerability reports.
+    sqlite: `
+      CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        disabled INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users (id),
+        csrf_sha256 TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      );
+      CREATE INDEX sessions_user ON sessions (user_id);
+      CREATE TABLE concerns (
+        id INTEGER PRIMARY KEY,
+        target_kind TEXT NOT NULL,
+        target_ref TEXT NOT NULL,
+        text TEXT NOT NULL,
+        author TEXT NOT NULL,
+        role TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        log_index INTEGER
+      );
+      CREATE INDEX concerns_target ON concerns (target_ref, id);
+      CREATE TABLE concern_answers (
+        id INTEGER PRIMARY KEY,
+        concern_id INTEGER NOT NULL REFERENCES concerns (id),
+        text TEXT NOT NULL,
+        author TEXT NOT NULL,
+        role TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        log_index INTEGER
+      );
+      CREATE INDEX concern_answers_concern ON concern_answers (concern_id, id);
+      CREATE TABLE vulnerability_reports (
+        id INTEGER PRIMARY KEY,
+        title TEXT NOT NULL,
+        description TEXT NOT NULL,
+        contact TEXT NOT NULL,
+        product TEXT,
+        severity TEXT,
+        status TEXT NOT NULL,
+        award_cents INTEGER,
+        fixed_in TEXT,
+        received_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX vulnerability_reports_status ON vulnerability_reports (status, id);
+    `,
+    postgres: `
+      CREATE TABLE users (
+        id SERIAL PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        disabled BOOLEAN NOT NULL DEFAULT FALSE
+      );
+      CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users (id),
+        csrf_sha256 TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      );
+      CREATE INDEX sessions_user ON sessions (user_id);
+      CREATE TABLE concerns (
+        id SERIAL PRIMARY KEY,
+        target_kind TEXT NOT NULL,
+        target_ref TEXT NOT NULL,
+        text TEXT NOT NULL,
+        author TEXT NOT NULL,
+        role TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        log_index BIGINT
+      );
+      CREATE INDEX concerns_target ON concerns (target_ref, id);
+      CREATE TABLE concern_answers (
+        id SERIAL PRIMARY KEY,
+        concern_id INTEGER NOT NULL REFERENCES concerns (id),
+        text TEXT NOT NULL,
+        author TEXT NOT NULL,
+        role TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        log_index BIGINT
+      );
+      CREATE INDEX concern_answers_concern ON concern_answers (concern_id, id);
+      CREATE TABLE vulnerability_reports (
+        id SERIAL PRIMARY KEY,
+        title TEXT NOT NULL,
+        description TEXT NOT NULL,
+        contact TEXT NOT NULL,
+        product TEXT,
+        severity TEXT,
+        status TEXT NOT NULL,
+        award_cents BIGINT,
+        fixed_in TEXT,
+        received_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX vulnerability_reports_status ON vulnerability_reports (status, id);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

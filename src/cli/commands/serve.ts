@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command } from "commander";
+import { ensureDemoUsers, openAccountStore } from "../../accounts/index.js";
 import { ed25519EnvelopeSigner, parseEnvelope } from "../../attest/index.js";
 import { readKeyFile, readSignerKeyFile } from "../../crypto/node.js";
 import { CrosscheckError } from "../../errors/index.js";
@@ -194,11 +195,15 @@ async function serve(opts: ServeOptions): Promise<void> {
         }),
       })
     : undefined;
+  const accounts = await openAccountStore(database);
+  // The demo's people, one per role, passwords in data/users/<name>.password (issue 8).
+  if (config.mode === "demo") await ensureDemoUsers(accounts, join(opts.data, "users"));
   const app = await createServer({
     log,
     host: opts.host,
     releases: { service, tokens, writesPerMinute: opts.writesPerMinute },
     gateway: gateway ? { gateway, tokens } : undefined,
+    accounts: { store: accounts },
     demoWitnesses,
   });
   await app.listen({ host: opts.host, port: opts.port });

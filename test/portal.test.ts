@@ -1,0 +1,333 @@
+/**
+ * The Transparency Center in a real browser against a real `crosscheck serve` on a fresh demo
+ * folder: a published rules release whose rule file carries `<script>alert(1)</script>` is shown
+ * as text (no dialog, no injected element, no CSP violation), "Verify in your browser" runs the
+ * real verifier in the page and accepts, and a tampered bundle is refused naming the check. Then
+ * the log page proves an entry's inclusion from tiles, and the telemetry page shows the gateway.
+ * dist/web must exist (`npm test` runs `npm run build` first). Screenshots: test-results/portal/.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import Fastify from "fastify";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PORTAL_HEADERS, portalRoutes } from "../src/server/portal.js";
+import { CLI, freePort, runCli, stop } from "./support/cli.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const haveChromium = existsSync(CHROMIUM);
+// Under CI a missing browser is a failure (the suite runs and says why), elsewhere a skip.
+const mustRun = haveChromium || process.env.CI === "true";
+const WEB = fileURLToPath(new URL("../dist/web/", import.meta.url));
+const SHOTS = fileURLToPath(new URL("../test-results/portal/", import.meta.url));
+const XSS = "<script>alert(1)</script>";
+
+async function startService(data: string, port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [CLI, "serve", "--data", data, "--port", String(port)], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${stderr}`)), 20_000);
+    child.stderr?.on("data", (d) => {
+      stderr += d;
+      if (stderr.includes("Crosscheck serving at")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited with ${code}: ${stderr}`));
+    });
+  });
+  return child;
+}
+
+async function must(args: string[]): Promise<string> {
+  const result = await runCli(args);
+  if (result.code !== 0) throw new Error(`crosscheck ${args.join(" ")} failed: ${result.stderr}`);
+  return result.stdout;
+}
+
+describe("the portal without a build", () => {
+  it("says how to build it, and leaves API 404s to the API", async () => {
+    const app = Fastify();
+    await app.register(portalRoutes, { root: join(tmpdir(), "crosscheck-no-portal-here") });
+    const page = await app.inject({ method: "GET", url: "/releases" });
+    expect(page.statusCode).toBe(503);
+    expect(page.body).toContain("npm run build");
+    expect(page.headers["content-security-policy"]).toBe(PORTAL_HEADERS["content-security-policy"]);
+    expect((await app.inject({ method: "GET", url: "/api/v1/nothing" })).statusCode).toBe(404);
+    await app.close();
+  });
+});
+
+describe.runIf(mustRun)("the Transparency Center in headless Chromium", () => {
+  let dir: string;
+  let server: ChildProcess | undefined;
+  let origin: string;
+  let release: { id: string; logIndex: number };
+  let browser: Browser;
+  let page: Page;
+  const dialogs: string[] = [];
+  const pageErrors: string[] = [];
+  const cspViolations: string[] = [];
+  const foreignRequests: string[] = [];
+
+  beforeAll(async () => {
+    if (!haveChromium) {
+      throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (CI=true).`);
+    }
+    if (!existsSync(join(WEB, "index.html"))) {
+      throw new Error(`${WEB} is missing: run \`npm run build\` (npm test does) first.`);
+    }
+    mkdirSync(SHOTS, { recursive: true });
+    dir = mkdtempSync(join(tmpdir(), "crosscheck-portal-"));
+    const data = join(dir, "data");
+    const port = await freePort();
+    origin = `http://127.0.0.1:${port}`;
+    server = await startService(data, port);
+
+    // A vendor submits a rules release whose rule carries markup; two organisations approve it.
+    const rules = join(dir, "probe.yar");
+    writeFileSync(
+      rules,
+      `rule markup_probe\n{\n  meta:\n    description = "${XSS}"\n  strings:\n    $a = "${XSS}"\n  condition:\n    $a\n}\n`,
+    );
+    const keys = join(data, "keys");
+    const tokens = join(data, "tokens");
+    const submitted = JSON.parse(
+      await must([
+        "release",
+        "submit",
+        "--server",
+        origin,
+        "--token-file",
+        join(tokens, "vendor.token"),
+        "--key",
+        join(keys, "vendor.key"),
+        "--channel",
+        "rules",
+        "--version",
+        "2026.11.23.1",
+        "--artifact",
+        rules,
+        "--json",
+      ]),
+    );
+    release = {
+      id: submitted.release.envelopeSha256,
+      logIndex: submitted.release.logIndex,
+    };
+    for (const [who, org, name] of [
+      ["reviewer-alpha", "Alpha Labs", "ada"],
+      ["reviewer-beta", "Beta Review", "bob"],
+    ] as const) {
+      await must([
+        "review",
+        "approve",
+        release.id,
+        "--server",
+        origin,
+        "--token-file",
+        join(tokens, `${who}.token`),
+        "--key",
+        join(keys, `${who}.key`),
+        "--organization",
+        org,
+        "--reviewer",
+        name,
+      ]);
+    }
+
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    // The portal talks to its own server only: anything else is recorded and cut off.
+    await context.route("**/*", (route) => {
+      const url = route.request().url();
+      if (url.startsWith(`${origin}/`) || url.startsWith("data:")) return route.continue();
+      foreignRequests.push(url);
+      return route.abort();
+    });
+    page = await context.newPage();
+    page.on("dialog", async (dialog) => {
+      dialogs.push(dialog.message());
+      await dialog.dismiss();
+    });
+    page.on("pageerror", (err) => pageErrors.push(err.message));
+    page.on("console", (message) => {
+      if (/Content.Security.Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (server) await stop(server);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("serves the portal with its headers, and leaves the API's 404s JSON", async () => {
+    const home = await fetch(`${origin}/`);
+    expect(home.status).toBe(200);
+    expect(home.headers.get("content-type")).toContain("text/html");
+    expect(home.headers.get("cache-control")).toBe("no-cache");
+    for (const [name, value] of Object.entries(PORTAL_HEADERS)) {
+      expect(home.headers.get(name)).toBe(value);
+    }
+    const html = await home.text();
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const asset = await fetch(`${origin}${script}`);
+    expect(asset.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    await asset.arrayBuffer();
+
+    // A client route reloaded is the page; an unknown API path is the API's JSON 404.
+    const deep = await fetch(`${origin}/releases/${release.id}`);
+    expect(deep.status).toBe(200);
+    expect(await deep.text()).toBe(html);
+    for (const path of ["/api/v1/nothing", "/log/nothing", "/gateway/log/nothing", "/metrics"]) {
+      const missing = await fetch(`${origin}${path}`);
+      expect(missing.status, path).toBe(404);
+      expect(missing.headers.get("content-type"), path).toContain("application/json");
+      expect((await missing.json()).error.code, path).toBe("E_NOT_FOUND");
+    }
+    expect((await fetch(`${origin}/assets/gone-0000.js`)).status).toBe(404);
+  });
+
+  it("walks Overview, Releases, the release, verification, the log and telemetry", async () => {
+    // Overview
+    await page.goto(`${origin}/`);
+    await page.getByRole("heading", { level: 1, name: "Overview" }).waitFor();
+    const rulesRow = page.getByRole("row").filter({ hasText: "rules" }).first();
+    await rulesRow.getByRole("link", { name: "2026.11.23.1" }).first().waitFor();
+    expect(Number(await page.getByTestId("log-size").textContent())).toBeGreaterThanOrEqual(4);
+    await expect
+      .poll(() => page.getByTestId("checkpoint").textContent())
+      .toContain("crosscheck.localhost/log");
+    await page.getByText(/Gateway .+, dictionary/).waitFor();
+    await page.screenshot({ path: join(SHOTS, "overview.png"), fullPage: true });
+
+    // Releases, filtered
+    await page
+      .getByRole("navigation", { name: "Main" })
+      .getByRole("link", { name: "Releases" })
+      .click();
+    await page.getByRole("heading", { level: 1, name: "Releases" }).waitFor();
+    await page.getByLabel("Channel").selectOption("rules");
+    await page.getByLabel("Status").selectOption("published");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await page.waitForURL(/\/releases\?channel=rules&status=published$/);
+    await page.getByText("1 release(s) on rules, published.").waitFor();
+    await page.screenshot({ path: join(SHOTS, "releases.png"), fullPage: true });
+
+    // The release: markup in the rule file is text, never markup
+    await page.getByRole("link", { name: "2026.11.23.1" }).click();
+    await page.waitForURL(`${origin}/releases/${release.id}`);
+    await page.getByRole("heading", { level: 1, name: /rules 2026\.11\.23\.1/ }).waitFor();
+    await page.getByText("Alpha Labs").waitFor();
+    await page.getByText("Beta Review").waitFor();
+    await page.getByRole("cell", { name: /New rule markup_probe/ }).waitFor();
+    await page.getByRole("button", { name: "Show probe.yar as text" }).click();
+    const text = page.getByTestId("artifact-text");
+    await text.waitFor();
+    expect(await text.textContent()).toContain(`description = "${XSS}"`);
+    expect(await text.innerHTML()).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+    expect(await page.locator("body script").count()).toBe(0);
+    await page.screenshot({ path: join(SHOTS, "release.png"), fullPage: true });
+
+    // Verify in the browser: every check passes
+    await page.getByRole("button", { name: "Verify in your browser" }).click();
+    const result = page.getByTestId("verify-result");
+    await result.waitFor({ timeout: 30_000 });
+    expect(
+      await result.getAttribute("data-accepted"),
+      await result.textContent().then(String),
+    ).toBe("true");
+    const states = await page
+      .locator("[data-check]")
+      .evaluateAll((items) => items.map((i) => i.getAttribute("data-state")));
+    expect(states.length).toBe(12);
+    expect(new Set(states)).toEqual(new Set(["passed"]));
+    await result
+      .getByText("Alpha Labs, Beta Review")
+      .or(result.getByText("Beta Review, Alpha Labs"))
+      .waitFor();
+    await page.screenshot({ path: join(SHOTS, "verify-passed.png"), fullPage: true });
+
+    // A bundle altered in transit (one proof hash replaced) is refused at the inclusion check.
+    const bundleUrl = `${origin}/api/v1/channels/rules/bundle`;
+    await page.route(bundleUrl, async (route) => {
+      const response = await route.fetch();
+      const bundle = await response.json();
+      bundle.release.proof[0] = `${"A".repeat(43)}=`;
+      await route.fulfill({ response, body: JSON.stringify(bundle) });
+    });
+    await page.getByRole("button", { name: "Verify in your browser" }).click();
+    await page.locator('[data-testid="verify-result"][data-accepted="false"]').waitFor();
+    expect(await page.getByTestId("refusal-code").textContent()).toBe("E_INCLUSION_PROOF");
+    expect(await page.getByTestId("failed-check").textContent()).toBe(
+      "Every statement is included in the log",
+    );
+    expect(await page.locator('[data-check="reviews"]').getAttribute("data-state")).toBe("passed");
+    expect(await page.locator('[data-check="inclusion"]').getAttribute("data-state")).toBe(
+      "failed",
+    );
+    expect(await page.locator('[data-check="checkpoint"]').getAttribute("data-state")).toBe(
+      "not run",
+    );
+    await page.screenshot({ path: join(SHOTS, "verify-refused.png"), fullPage: true });
+    await page.unroute(bundleUrl);
+
+    // The log: checkpoint checked against the policy's keys, then an inclusion proof from tiles
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Log" }).click();
+    await page.getByRole("heading", { level: 1, name: "Transparency log" }).waitFor();
+    await page.getByText("the policy's witness quorum is met").waitFor();
+    await page.getByLabel("Entry index").fill(String(release.logIndex));
+    await page.getByRole("button", { name: "Prove inclusion" }).click();
+    const proved = page.getByTestId("inclusion-result");
+    await proved.waitFor();
+    expect(await proved.textContent()).toMatch(
+      new RegExp(`Entry ${release.logIndex} is included in the log of size \\d+`),
+    );
+    expect(await proved.textContent()).toContain("https://crosscheck.dev/attestation/release/v1");
+    await page.screenshot({ path: join(SHOTS, "log.png"), fullPage: true });
+    // An index past the end is not even sent: the form knows the log's size.
+    await page.getByLabel("Entry index").fill("99999");
+    expect(
+      await page
+        .getByLabel("Entry index")
+        .evaluate((input) => (input as HTMLInputElement).validity.rangeOverflow),
+    ).toBe(true);
+
+    // Telemetry
+    await page
+      .getByRole("navigation", { name: "Main" })
+      .getByRole("link", { name: "Telemetry" })
+      .click();
+    await page.getByRole("heading", { level: 1, name: "Telemetry" }).waitFor();
+    expect(await page.getByTestId("dictionary-version").textContent()).toContain("none yet");
+    await page.getByText("demo-eu (eu)", { exact: false }).waitFor();
+    await page.screenshot({ path: join(SHOTS, "telemetry.png"), fullPage: true });
+
+    expect(dialogs).toEqual([]);
+    expect(pageErrors).toEqual([]);
+    expect(cspViolations).toEqual([]);
+    expect(foreignRequests).toEqual([]);
+  }, 120_000);
+});

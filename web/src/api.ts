@@ -1,0 +1,127 @@
+/**
+ * The portal talks to the server only through its public HTTP API, same origin (the CSP allows
+ * nothing else). Errors keep the API's `{"error":{"code","message"}}` shape so pages can show the
+ * code and the sentence.
+ */
+
+import { LogClient } from "../../src/log/client.js";
+
+/**
+ * A client of this server's log. `fetch` is wrapped: LogClient calls it as a method of itself,
+ * and browsers refuse `window.fetch` called with another `this` ("Illegal invocation").
+ */
+export function logClient(prefix = "/log"): LogClient {
+  return new LogClient(`${window.location.origin}${prefix}`, {
+    fetch: (input, init) => window.fetch(input, init),
+  });
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function request(path: string): Promise<Response> {
+  const response = await fetch(path, { headers: { accept: "application/json, text/plain, */*" } });
+  if (response.ok) return response;
+  const text = await response.text();
+  try {
+    const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
+    throw new ApiError(
+      response.status,
+      body.error?.code ?? `HTTP_${response.status}`,
+      body.error?.message ?? text,
+    );
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    throw new ApiError(response.status, `HTTP_${response.status}`, text.slice(0, 300));
+  }
+}
+
+export async function getJson<T>(path: string): Promise<T> {
+  return (await (await request(path)).json()) as T;
+}
+
+export async function getText(path: string): Promise<string> {
+  return (await request(path)).text();
+}
+
+export async function getBytes(path: string): Promise<Uint8Array> {
+  return new Uint8Array(await (await request(path)).arrayBuffer());
+}
+
+export const CHANNELS = ["product", "sigdb", "rules", "dictionary"] as const;
+export type ChannelName = (typeof CHANNELS)[number];
+export const STATUSES = ["analyzing", "in-review", "published", "rejected"] as const;
+
+export interface ArtifactSummary {
+  name: string;
+  size: number;
+  sha256: string;
+}
+
+/** `ReleaseSummary` of src/releases/http.ts. */
+export interface ReleaseSummary {
+  envelopeSha256: string;
+  channel: ChannelName;
+  version: string;
+  status: string;
+  logIndex: number;
+  submittedAt: string;
+  publishedAt: string | null;
+  reportSha256: string | null;
+  artifacts: ArtifactSummary[];
+}
+
+export interface ChannelInfo {
+  channel: ChannelName;
+  newestSubmitted: ReleaseSummary | null;
+  latestPublished: ReleaseSummary | null;
+}
+
+export interface ReleaseDetail {
+  release: ReleaseSummary;
+  jobs: {
+    analyzer: string;
+    status: string;
+    attempts: number;
+    reportSha256: string | null;
+    error: string | null;
+  }[];
+  reviews: {
+    organization: string;
+    reviewer: string;
+    verdict: string;
+    envelopeSha256: string;
+    logIndex: number;
+  }[];
+}
+
+export interface GatewayStatus {
+  gateway: string;
+  dictionary: string | null;
+  regions: { region: string; endpoints: string[] }[];
+  tenants: { name: string; region: string }[];
+  spool: Record<string, unknown>;
+  auditLog: { origin: string; verifierKey: string };
+}
+
+/** The gateway's status, or null when this server runs no gateway (its route is absent). */
+export async function gatewayStatus(): Promise<GatewayStatus | null> {
+  try {
+    return await getJson<GatewayStatus>("/api/v1/gateway/status");
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return null;
+    throw err;
+  }
+}
+
+/** The size line of a checkpoint note (C2SP: origin, size, root hash). */
+export function checkpointSize(note: string): number {
+  return Number(note.split("\n")[1]);
+}
