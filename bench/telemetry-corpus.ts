@@ -22,7 +22,7 @@
  * TLD-like extensions, shared profiles (`C:\Users\Public`).
  */
 import { gzipSync } from "node:zlib";
-import type { Encoding, Entity } from "../src/gateway/pii/index.js";
+import { ENTITIES, type Encoding, type Entity } from "../src/gateway/pii/index.js";
 
 export interface Label {
   record: number;
@@ -360,22 +360,7 @@ function piiValue(r: Random, entity: Entity): Planted {
   }
 }
 
-const FREE_TEXT_ENTITIES: readonly Entity[] = [
-  "EMAIL",
-  "PHONE",
-  "IPV4",
-  "IPV6",
-  "MAC",
-  "CREDIT_CARD",
-  "IBAN",
-  "US_SSN",
-  "NATIONAL_ID",
-  "PATH_USER",
-  "HOSTNAME",
-  "DOMAIN_ACCOUNT",
-  "SECRET",
-  "PERSON",
-];
+const FREE_TEXT_ENTITIES: readonly Entity[] = ENTITIES;
 
 /**
  * Every character as a `\uXXXX` escape, as a sender hiding data in JSON would write it: only

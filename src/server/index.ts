@@ -79,16 +79,34 @@ export interface ServerOptions {
   demoWitnesses?: { name: string; witness: Witness }[];
 }
 
-export async function createServer(options: ServerOptions): Promise<FastifyInstance> {
+/** Fastify as every Crosscheck server runs it: one error shape, quiet logs, bounded URLs. */
+function baseApp(logger: boolean | undefined): FastifyInstance {
   const app = Fastify({
     // Quiet by default: a server's log must never carry request bodies or tokens.
-    logger: options.logger ? { level: "error" } : false,
+    logger: logger ? { level: "error" } : false,
     // Tile paths are long and deep; reject absurd URLs early.
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  return app;
+}
+
+/** Routes opt in with `config.rateLimit` (Decision 16: every write is rate-limited). */
+async function registerRateLimit(app: FastifyInstance): Promise<void> {
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new CrosscheckError(
+        "E_RATE_LIMITED",
+        `Too many writes; at most ${context.max} per ${context.after}. Retry later.`,
+      ),
+  });
+}
+
+export async function createServer(options: ServerOptions): Promise<FastifyInstance> {
+  const app = baseApp(options.logger);
 
   const releases = options.releases;
   const accounts = options.accounts
@@ -105,14 +123,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     ? (token) => accounts.session(token)
     : undefined;
   if (releases || options.gateway || accounts) {
-    await app.register(rateLimit, {
-      global: false,
-      errorResponseBuilder: (_request, context) =>
-        new CrosscheckError(
-          "E_RATE_LIMITED",
-          `Too many writes; at most ${context.max} per ${context.after}. Retry later.`,
-        ),
-    });
+    await registerRateLimit(app);
   }
   let authorizeAdd: (request: FastifyRequest) => void | Promise<void>;
   if (releases) {
@@ -211,21 +222,8 @@ export async function createGatewayServer(options: {
   writesPerMinute?: number;
   logger?: boolean;
 }): Promise<FastifyInstance> {
-  const app = Fastify({
-    logger: options.logger ? { level: "error" } : false,
-    routerOptions: { maxParamLength: 200 },
-    return503OnClosing: true,
-  });
-  app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler(notFoundHandler);
-  await app.register(rateLimit, {
-    global: false,
-    errorResponseBuilder: (_request, context) =>
-      new CrosscheckError(
-        "E_RATE_LIMITED",
-        `Too many writes; at most ${context.max} per ${context.after}. Retry later.`,
-      ),
-  });
+  const app = baseApp(options.logger);
+  await registerRateLimit(app);
   await app.register(gatewayRoutes, {
     gateway: options.gateway,
     identify: identityCheck(options.tokens),
@@ -236,9 +234,7 @@ export async function createGatewayServer(options: {
 
 /** The demo's stand-in vendor intake of one region, on its own listener (see gateway/demo-vendor). */
 export async function createDemoVendorServer(region: string): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, return503OnClosing: true });
-  app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler(notFoundHandler);
+  const app = baseApp(false);
   await app.register(demoVendorRoutes, { region });
   return app;
 }
