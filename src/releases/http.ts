@@ -190,11 +190,12 @@ export async function releaseRoutes(
     },
   );
 
-  app.get<{ Querystring: { channel?: string; status?: string } }>(
+  app.get<{ Querystring: { channel?: string; status?: string; before?: number; limit?: number } }>(
     "/releases",
     {
       schema: {
-        summary: "List releases, newest first.",
+        summary:
+          "List releases, newest first, a page at a time: pass `next` from one answer as `before` to get the page after it.",
         tags: ["releases"],
         querystring: Type.Object({
           channel: Type.Optional(ChannelName),
@@ -203,13 +204,26 @@ export async function releaseRoutes(
               ["analyzing", "in-review", "published", "rejected"].map((s) => Type.Literal(s)),
             ),
           ),
+          before: Type.Optional(Type.Integer({ minimum: 1, description: "a `next` cursor" })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
         }),
-        response: { 200: Type.Object({ releases: Type.Array(ReleaseSummary) }), ...errors },
+        response: {
+          200: Type.Object({
+            releases: Type.Array(ReleaseSummary),
+            next: Type.Union([Type.Integer(), Type.Null()], {
+              description: "cursor of the next page, null on the last",
+            }),
+          }),
+          ...errors,
+        },
       },
     },
-    async (request) => ({
-      releases: (await store.listReleases(request.query)).map(summary),
-    }),
+    async (request) => {
+      const limit = request.query.limit ?? 100;
+      const rows = await store.listReleases({ ...request.query, limit });
+      const last = rows[rows.length - 1];
+      return { releases: rows.map(summary), next: rows.length === limit && last ? last.id : null };
+    },
   );
 
   const found = async (sha256: string) => {

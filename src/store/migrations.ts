@@ -471,6 +471,22 @@ const MIGRATIONS: Migration[] = [
       CREATE INDEX vulnerability_reports_status ON vulnerability_reports (status, id);
     `,
   },
+  {
+    version: 6,
+    name: "release list indexes",
+    // The portal pages through releases newest first, by channel and status (issue 8: 100,000
+    // releases must list in under 200 ms, so no filter may scan the table).
+    sqlite: `
+      CREATE INDEX releases_channel_id ON releases (channel, id);
+      CREATE INDEX releases_status_id ON releases (status, id);
+      CREATE INDEX releases_channel_status_id ON releases (channel, status, id);
+    `,
+    postgres: `
+      CREATE INDEX releases_channel_id ON releases (channel, id);
+      CREATE INDEX releases_status_id ON releases (status, id);
+      CREATE INDEX releases_channel_status_id ON releases (channel, status, id);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

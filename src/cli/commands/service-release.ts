@@ -156,7 +156,7 @@ export function addServiceReviewCommands(review: Command): void {
     .action(async (opts: { server: string; status: string; json?: boolean }) => {
       const { releases } = await client(opts).json<{ releases: Summary[] }>(
         "GET",
-        `/releases?status=${encodeURIComponent(opts.status)}`,
+        `/releases?status=${encodeURIComponent(opts.status)}&limit=500`,
       );
       if (opts.json) return void process.stdout.write(`${JSON.stringify(releases, null, 2)}\n`);
       for (const r of releases)

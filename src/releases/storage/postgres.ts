@@ -76,12 +76,18 @@ export function openPostgresReleaseStore(database: PostgresDatabase): ReleaseSto
       return rows[0] ? release(rows[0]) : undefined;
     },
     async listReleases(filter) {
-      const channel = filter.channel ?? null;
-      const status = filter.status ?? null;
-      const rows = await sql`SELECT * FROM releases
-        WHERE (${channel}::text IS NULL OR channel = ${channel})
-          AND (${status}::text IS NULL OR status = ${status})
-        ORDER BY id DESC LIMIT 500`;
+      // Only the conditions given, so the planner can walk an index on (…, id) backwards.
+      const conditions = [
+        filter.channel !== undefined ? sql`channel = ${filter.channel}` : undefined,
+        filter.status !== undefined ? sql`status = ${filter.status}` : undefined,
+        filter.before !== undefined ? sql`id < ${filter.before}` : undefined,
+      ].filter((c) => c !== undefined);
+      const where = conditions.reduce(
+        (acc, c, i) => (i === 0 ? sql`WHERE ${c}` : sql`${acc} AND ${c}`),
+        sql``,
+      );
+      const limit = Math.min(Math.max(filter.limit ?? 500, 1), 500);
+      const rows = await sql`SELECT * FROM releases ${where} ORDER BY id DESC LIMIT ${limit}`;
       return rows.map(release);
     },
     async insertRelease(row: NewRelease, analyzers) {

@@ -22,6 +22,8 @@ const REVIEW = `SELECT release_id AS releaseId, envelope_sha256 AS envelopeSha25
 const JOB = `id, release_id AS releaseId, analyzer, status, attempts, report,
   report_sha256 AS reportSha256, error`;
 
+const listLimit = (limit: number | undefined) => Math.min(Math.max(limit ?? 500, 1), 500);
+
 export function openSqliteReleaseStore(database: SqliteDatabase): ReleaseStore {
   const { db } = database;
   const one = <T>(sql: string, ...args: unknown[]) => db.prepare(sql).get(...args) as T | undefined;
@@ -43,12 +45,21 @@ export function openSqliteReleaseStore(database: SqliteDatabase): ReleaseStore {
       return one<ReleaseRow>(`${RELEASE} WHERE id = ?`, id);
     },
     async listReleases(filter) {
+      // Only the conditions given, so the planner can walk an index on (…, id) backwards.
+      const where: string[] = [];
+      const args: unknown[] = [];
+      const add = (condition: string, value: unknown) => {
+        where.push(condition);
+        args.push(value);
+      };
+      if (filter.channel !== undefined) add("channel = ?", filter.channel);
+      if (filter.status !== undefined) add("status = ?", filter.status);
+      if (filter.before !== undefined) add("id < ?", filter.before);
+      const clause = where.length ? ` WHERE ${where.join(" AND ")}` : "";
       return all<ReleaseRow>(
-        `${RELEASE} WHERE (? IS NULL OR channel = ?) AND (? IS NULL OR status = ?) ORDER BY id DESC LIMIT 500`,
-        filter.channel ?? null,
-        filter.channel ?? null,
-        filter.status ?? null,
-        filter.status ?? null,
+        `${RELEASE}${clause} ORDER BY id DESC LIMIT ?`,
+        ...args,
+        listLimit(filter.limit),
       );
     },
     async insertRelease(row: NewRelease, analyzers) {

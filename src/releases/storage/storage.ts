@@ -62,6 +62,13 @@ export interface TokenRow {
 
 export type NewRelease = Omit<ReleaseRow, "id" | "report" | "reportSha256" | "publishedAt">;
 
+export interface ReleaseListFilter {
+  channel?: string;
+  status?: string;
+  before?: number;
+  limit?: number;
+}
+
 export interface ReleaseStore {
   /** The channel's newest submitted release (any status). */
   newestRelease(channel: string): Promise<ReleaseRow | undefined>;
@@ -69,7 +76,8 @@ export interface ReleaseStore {
   latestPublished(channel: string): Promise<ReleaseRow | undefined>;
   release(envelopeSha256: string): Promise<ReleaseRow | undefined>;
   releaseById(id: number): Promise<ReleaseRow | undefined>;
-  listReleases(filter: { channel?: string; status?: string }): Promise<ReleaseRow[]>;
+  /** Newest first; `before` (a release id) continues a listing, at most `limit` (≤ 500) rows. */
+  listReleases(filter: ReleaseListFilter): Promise<ReleaseRow[]>;
   /** Inserts the release and one queued job per analyzer, in one transaction. */
   insertRelease(row: NewRelease, analyzers: readonly string[]): Promise<ReleaseRow>;
   /** Moves a release from one status to another; false when it was not in `from`. */
