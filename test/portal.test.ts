@@ -4,10 +4,14 @@
  * as text (no dialog, no injected element, no CSP violation), "Verify in your browser" runs the
  * real verifier in the page and accepts, and a tampered bundle is refused naming the check. Then
  * the log page proves an entry's inclusion from tiles, and the telemetry page shows the gateway.
+ * Signed in (demo passwords from <data>/users/), the auditor raises a concern the vendor answers in
+ * another browser context; a signed-out researcher reports a vulnerability whose title carries
+ * `<img onerror>` (text, no dialog), the vendor triages it fixed with an award, the public list
+ * shows it; a cookie without the CSRF token changes nothing; "Older releases" follows `next`.
  * dist/web must exist (`npm test` runs `npm run build` first). Screenshots: test-results/portal/.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,6 +28,7 @@ const mustRun = haveChromium || process.env.CI === "true";
 const WEB = fileURLToPath(new URL("../dist/web/", import.meta.url));
 const SHOTS = fileURLToPath(new URL("../test-results/portal/", import.meta.url));
 const XSS = "<script>alert(1)</script>";
+const IMG_XSS = "<img src=x onerror=alert(1)>";
 
 async function startService(data: string, port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, [CLI, "serve", "--data", data, "--port", String(port)], {
@@ -77,6 +82,41 @@ describe.runIf(mustRun)("the Transparency Center in headless Chromium", () => {
   const pageErrors: string[] = [];
   const cspViolations: string[] = [];
   const foreignRequests: string[] = [];
+
+  /** A page in a browser context of its own (its own cookies), watched like every other. */
+  async function newPage(): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    // The portal talks to its own server only: anything else is recorded and cut off.
+    await context.route("**/*", (route) => {
+      const url = route.request().url();
+      if (url.startsWith(`${origin}/`) || url.startsWith("data:")) return route.continue();
+      foreignRequests.push(url);
+      return route.abort();
+    });
+    const opened = await context.newPage();
+    opened.on("dialog", async (dialog) => {
+      dialogs.push(dialog.message());
+      await dialog.dismiss();
+    });
+    opened.on("pageerror", (err) => pageErrors.push(err.message));
+    opened.on("console", (message) => {
+      if (/Content.Security.Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
+    return opened;
+  }
+
+  /** Signs `who` in through the sign-in page with the password the demo wrote for them. */
+  async function signIn(on: Page, who: string, shot?: string): Promise<void> {
+    const password = readFileSync(join(dir, "data", "users", `${who}.password`), "utf8").trim();
+    await on.goto(`${origin}/sign-in`);
+    await on.getByRole("heading", { level: 1, name: "Sign in" }).waitFor();
+    await on.getByLabel("Name").fill(who);
+    await on.getByLabel("Password").fill(password);
+    if (shot) await on.screenshot({ path: join(SHOTS, shot), fullPage: true });
+    await on.getByRole("button", { name: "Sign in" }).click();
+    await on.waitForURL(`${origin}/`);
+    expect(await on.getByTestId("signed-in-name").textContent()).toBe(who);
+  }
 
   beforeAll(async () => {
     if (!haveChromium) {
@@ -157,23 +197,7 @@ describe.runIf(mustRun)("the Transparency Center in headless Chromium", () => {
         "--disable-sync",
       ],
     });
-    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-    // The portal talks to its own server only: anything else is recorded and cut off.
-    await context.route("**/*", (route) => {
-      const url = route.request().url();
-      if (url.startsWith(`${origin}/`) || url.startsWith("data:")) return route.continue();
-      foreignRequests.push(url);
-      return route.abort();
-    });
-    page = await context.newPage();
-    page.on("dialog", async (dialog) => {
-      dialogs.push(dialog.message());
-      await dialog.dismiss();
-    });
-    page.on("pageerror", (err) => pageErrors.push(err.message));
-    page.on("console", (message) => {
-      if (/Content.Security.Policy/i.test(message.text())) cspViolations.push(message.text());
-    });
+    page = await newPage();
   }, 120_000);
 
   afterAll(async () => {
@@ -324,6 +348,149 @@ describe.runIf(mustRun)("the Transparency Center in headless Chromium", () => {
     expect(await page.getByTestId("dictionary-version").textContent()).toContain("none yet");
     await page.getByText("demo-eu (eu)", { exact: false }).waitFor();
     await page.screenshot({ path: join(SHOTS, "telemetry.png"), fullPage: true });
+
+    expect(dialogs).toEqual([]);
+    expect(pageErrors).toEqual([]);
+    expect(cspViolations).toEqual([]);
+    expect(foreignRequests).toEqual([]);
+  }, 120_000);
+
+  it("signs people in: a concern raised and answered, a vulnerability reported, triaged, listed", async () => {
+    // The auditor signs in (the header says who) and raises a concern on the published release.
+    const auditor = page;
+    await signIn(auditor, "auditor", "sign-in.png");
+    await auditor.goto(`${origin}/releases/${release.id}`);
+    const concerns = auditor.getByTestId("concerns");
+    await concerns.getByText("No one has raised a concern about this release.").waitFor();
+    const concernText = `Why does markup_probe match ${XSS} at all?`;
+    await auditor
+      .getByRole("textbox", { name: "Raise a concern about this release" })
+      .fill(concernText);
+    await auditor.getByRole("button", { name: "Raise concern" }).click();
+    const concern = concerns.getByTestId("concern").first();
+    await concern.getByText(concernText).waitFor();
+    const concernId = Number(
+      /#(\d+)/.exec(String(await concern.getByRole("heading").textContent()))?.[1],
+    );
+    expect(concernId).toBeGreaterThan(0);
+    expect(await concern.getByTestId("byline").first().textContent()).toMatch(
+      /^Raised by auditor \(auditor\) at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d, logged at index \d+$/,
+    );
+    const concernIndex = Number(await concern.getByTestId("log-index").first().textContent());
+    expect(concernIndex).toBeGreaterThan(release.logIndex);
+    // An auditor does not answer; the vendor does.
+    expect(await auditor.getByRole("button", { name: "Answer" }).count()).toBe(0);
+
+    // The vendor, in a browser of its own, answers it.
+    const vendor = await newPage();
+    await signIn(vendor, "vendor");
+    await vendor.goto(`${origin}/releases/${release.id}`);
+    const answerText = "The probe rule exists to show markup is rendered as text.";
+    await vendor.getByRole("textbox", { name: `Answer to concern #${concernId}` }).fill(answerText);
+    await vendor.getByRole("button", { name: "Answer" }).click();
+    await vendor.getByTestId("answer").getByText(answerText).waitFor();
+    expect(await vendor.getByRole("button", { name: "Raise concern" }).count()).toBe(0);
+
+    // The auditor sees the answer, with who, when and where it was logged.
+    await auditor.reload();
+    const answer = auditor.getByTestId("answer");
+    await answer.getByText(answerText).waitFor();
+    expect(await answer.getByTestId("byline").textContent()).toMatch(
+      /^Answered by vendor \(vendor\) at .+, logged at index \d+$/,
+    );
+    expect(Number(await answer.getByTestId("log-index").textContent())).toBeGreaterThan(
+      concernIndex,
+    );
+    expect(await concern.innerHTML()).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+    await concerns.scrollIntoViewIfNeeded();
+    await auditor.screenshot({ path: join(SHOTS, "concern.png"), fullPage: true });
+
+    // A session cookie alone changes nothing: a write without the CSRF token is refused.
+    const forged = await auditor.evaluate(async () => {
+      const response = await fetch("/api/v1/concerns/1/answers", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ text: "forged" }),
+      });
+      return { status: response.status, body: await response.json() };
+    });
+    expect(forged.body.error.code, JSON.stringify(forged)).toBe("E_CSRF");
+
+    // A researcher, signed out, reports a vulnerability whose title carries markup.
+    const researcher = await newPage();
+    await researcher.goto(`${origin}/security`);
+    await researcher.getByRole("heading", { level: 1, name: "Security" }).waitFor();
+    await researcher.getByRole("link", { name: "Sign in" }).waitFor();
+    const title = `Stored XSS ${IMG_XSS}`;
+    await researcher.getByLabel("Title").fill(title);
+    await researcher.getByLabel("Product (optional)").fill("rules");
+    await researcher.getByLabel("Description").fill(`Put ${IMG_XSS} in a title.`);
+    await researcher.getByLabel(/^Contact/).fill("researcher@example.org");
+    await researcher.getByRole("button", { name: "Submit report" }).click();
+    const received = researcher.getByTestId("report-received");
+    await received.waitFor();
+    const reportId = Number(/#(\d+)/.exec(String(await received.textContent()))?.[1]);
+    expect(reportId).toBeGreaterThan(0);
+    // Only a vendor sees every report.
+    expect(await researcher.getByRole("heading", { name: "All reports" }).count()).toBe(0);
+
+    // The vendor triages it: fixed, with an award. The title is text, never an element.
+    await vendor.goto(`${origin}/security`);
+    const triage = vendor.getByTestId("triage-report").filter({ hasText: `#${reportId}` });
+    await triage.getByRole("heading", { name: `#${reportId} ${title}` }).waitFor();
+    expect(await triage.getByText("researcher@example.org").count()).toBe(1);
+    expect(await triage.innerHTML()).toContain("&lt;img src=x onerror=alert(1)&gt;");
+    expect(await vendor.locator("main img").count()).toBe(0);
+    const form = triage.getByRole("form", { name: `Triage report #${reportId}` });
+    await form.getByLabel("Severity").selectOption("high");
+    await form.getByLabel("Status").selectOption("fixed");
+    await form.getByLabel("Award").fill("1500");
+    await form.getByLabel("Fixed in").fill("2026.11.23.2");
+    await form.getByRole("button", { name: "Save triage" }).click();
+    await vendor
+      .getByTestId("triage-report")
+      .filter({ hasText: `#${reportId}` })
+      .getByText(/status fixed, severity high, award 1,500\.00, fixed in 2026\.11\.23\.2/)
+      .waitFor();
+
+    // The public list shows it with its award and the total paid; no contact.
+    await researcher.reload();
+    const fixed = researcher.getByTestId("fixed-reports");
+    const row = fixed.getByRole("row").filter({ hasText: `#${reportId}` });
+    await row.waitFor();
+    expect(await row.getByRole("cell").first().textContent()).toBe(`#${reportId} ${title}`);
+    expect(await row.textContent()).toContain("1,500.00");
+    expect(await row.textContent()).toContain("2026.11.23.2");
+    expect(await researcher.getByTestId("total-paid").textContent()).toBe("1,500.00");
+    expect(await researcher.getByText("researcher@example.org").count()).toBe(0);
+    expect(await researcher.locator("main img").count()).toBe(0);
+    await researcher.screenshot({ path: join(SHOTS, "security.png"), fullPage: true });
+
+    await vendor.screenshot({ path: join(SHOTS, "security-triage.png"), fullPage: true });
+
+    // Releases come a page at a time: a first page that says there are older ones shows
+    // "Older releases", which asks for the page before its `next` cursor.
+    const firstPage = "**/api/v1/releases?limit=*";
+    await researcher.route(firstPage, (route) =>
+      new URL(route.request().url()).searchParams.has("before")
+        ? route.continue()
+        : route.fulfill({ json: { releases: [], next: 1_000_000 } }),
+    );
+    await researcher.goto(`${origin}/releases`);
+    await researcher.getByText("0 release(s) shown; there are older ones.").waitFor();
+    await researcher.getByRole("button", { name: "Older releases" }).click();
+    await researcher.getByRole("link", { name: "2026.11.23.1" }).waitFor();
+    await researcher.getByText("1 release(s).").waitFor();
+    expect(await researcher.getByRole("button", { name: "Older releases" }).count()).toBe(0);
+    await researcher.unroute(firstPage);
+
+    // Signing out ends the session on the server too.
+    await vendor.getByRole("button", { name: "Sign out" }).click();
+    await vendor.getByRole("link", { name: "Sign in" }).waitFor();
+    expect(await vendor.getByRole("heading", { name: "All reports" }).count()).toBe(0);
+    const me = await vendor.evaluate(async () => (await fetch("/api/v1/auth/me")).status);
+    expect(me).toBe(401);
 
     expect(dialogs).toEqual([]);
     expect(pageErrors).toEqual([]);

@@ -1,7 +1,8 @@
 /**
- * The portal talks to the server only through its public HTTP API, same origin (the CSP allows
- * nothing else). Errors keep the API's `{"error":{"code","message"}}` shape so pages can show the
- * code and the sentence.
+ * The portal talks to the server only through its HTTP API, same origin (the CSP allows nothing
+ * else). Errors keep the API's `{"error":{"code","message"}}` shape so pages can show the code and
+ * the sentence. Writes (`send`) carry the session cookie (`credentials: "same-origin"`) and the
+ * session's `X-CSRF-Token`, which lives in memory only (see session.ts).
  */
 
 import { LogClient } from "../../src/log/client.js";
@@ -26,8 +27,15 @@ export class ApiError extends Error {
   }
 }
 
-async function request(path: string): Promise<Response> {
-  const response = await fetch(path, { headers: { accept: "application/json, text/plain, */*" } });
+async function request(
+  path: string,
+  init: Omit<RequestInit, "headers"> & { headers?: Record<string, string> } = {},
+): Promise<Response> {
+  const response = await fetch(path, {
+    credentials: "same-origin",
+    ...init,
+    headers: { accept: "application/json, text/plain, */*", ...init.headers },
+  });
   if (response.ok) return response;
   const text = await response.text();
   try {
@@ -45,6 +53,26 @@ async function request(path: string): Promise<Response> {
 
 export async function getJson<T>(path: string): Promise<T> {
   return (await (await request(path)).json()) as T;
+}
+
+/** The CSRF token of the signed-in session, kept in memory by session.ts. */
+let csrfToken: string | undefined;
+export function setCsrfToken(token: string | undefined): void {
+  csrfToken = token;
+}
+
+/** A write: JSON body, the session cookie and its X-CSRF-Token; answers JSON or nothing (204). */
+export async function send<T>(method: "POST" | "PATCH", path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers["content-type"] = "application/json";
+  if (csrfToken) headers["x-csrf-token"] = csrfToken;
+  const response = await request(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 204) return undefined as T;
+  return (await response.json()) as T;
 }
 
 export async function getText(path: string): Promise<string> {
@@ -124,4 +152,59 @@ export async function gatewayStatus(): Promise<GatewayStatus | null> {
 /** The size line of a checkpoint note (C2SP: origin, size, root hash). */
 export function checkpointSize(note: string): number {
   return Number(note.split("\n")[1]);
+}
+
+/** The signed-in user as GET /api/v1/auth/me and POST /api/v1/auth/signin answer. */
+export interface SessionUser {
+  name: string;
+  role: string;
+  csrfToken: string;
+}
+
+/** A concern or an answer (src/accounts/http.ts): who, as what, when, and where it was logged. */
+export interface Posting {
+  id: number;
+  text: string;
+  author: string;
+  role: string;
+  createdAt: string;
+  logIndex: number | null;
+}
+
+export interface Concern extends Posting {
+  target: { kind: "release" | "finding" | "dictionary-field"; ref: string };
+}
+
+export interface ConcernWithAnswers extends Concern {
+  answers: (Posting & { concernId: number })[];
+}
+
+export const SEVERITIES = ["none", "low", "medium", "high", "critical"] as const;
+export const REPORT_STATUSES = ["new", "triaged", "fixed", "rejected"] as const;
+
+/** A vulnerability report as its vendor sees it (award in cents). */
+export interface Report {
+  id: number;
+  title: string;
+  description: string;
+  contact: string;
+  product: string | null;
+  severity: string | null;
+  status: string;
+  award: number | null;
+  fixedIn: string | null;
+  receivedAt: string;
+  updatedAt: string;
+}
+
+/** A fixed report as everyone sees it (award in cents). */
+export interface PublicReport {
+  id: number;
+  title: string;
+  product: string | null;
+  severity: string | null;
+  fixedIn: string | null;
+  award: number | null;
+  receivedAt: string;
+  fixedAt: string;
 }

@@ -1,19 +1,26 @@
-/** The Transparency Center portal: public, read-only pages over the HTTP API. */
-import { StrictMode, useEffect, useRef } from "react";
+/**
+ * The Transparency Center portal: public pages over the HTTP API, and for signed-in users
+ * concerns on releases and the triage of vulnerability reports.
+ */
+import { StrictMode, useEffect, useRef, useState } from "react";
 import { createRoot } from "react-dom/client";
 import { LogPage } from "./pages/log.js";
 import { NotFound } from "./pages/not-found.js";
 import { Overview } from "./pages/overview.js";
 import { ReleasePage } from "./pages/release.js";
 import { Releases } from "./pages/releases.js";
+import { Security } from "./pages/security.js";
+import { SignIn } from "./pages/sign-in.js";
 import { Telemetry } from "./pages/telemetry.js";
-import { Link, useLocation } from "./router.js";
+import { Link, navigate, useLocation } from "./router.js";
+import { refreshSession, signOut, useSession } from "./session.js";
 
 const NAV = [
   { to: "/", label: "Overview" },
   { to: "/releases", label: "Releases" },
   { to: "/transparency-log", label: "Log" },
   { to: "/telemetry", label: "Telemetry" },
+  { to: "/security", label: "Security" },
 ];
 
 function route(path: string) {
@@ -25,6 +32,8 @@ function route(path: string) {
   }
   if (path === "/transparency-log") return { title: "Transparency log", page: <LogPage /> };
   if (path === "/telemetry") return { title: "Telemetry", page: <Telemetry /> };
+  if (path === "/security") return { title: "Security", page: <Security /> };
+  if (path === "/sign-in") return { title: "Sign in", page: <SignIn /> };
   return { title: "Not found", page: <NotFound /> };
 }
 
@@ -58,6 +67,7 @@ function App() {
             ))}
           </ul>
         </nav>
+        <Account path={path} />
       </header>
       <main id="main" ref={main} tabIndex={-1}>
         {page}
@@ -69,6 +79,52 @@ function App() {
     </>
   );
 }
+
+/** Who is signed in, with a sign-out button; or a link to sign in that comes back here. */
+function Account({ path }: { path: string }) {
+  const session = useSession();
+  const [error, setError] = useState<string | null>(null);
+  if (session.state === "checking") return null;
+  if (session.state === "signed-out") {
+    if (path === "/sign-in") return null;
+    const here = `${path}${window.location.search}`;
+    return (
+      <div className="account">
+        <Link to={here === "/" ? "/sign-in" : `/sign-in?next=${encodeURIComponent(here)}`}>
+          Sign in
+        </Link>
+      </div>
+    );
+  }
+  const out = async () => {
+    setError(null);
+    try {
+      await signOut();
+      if (path === "/sign-in") navigate("/");
+    } catch (err) {
+      setError((err as Error).message);
+    }
+  };
+  return (
+    <div className="account" data-testid="account">
+      <span>
+        Signed in as <strong data-testid="signed-in-name">{session.user.name}</strong> (
+        {session.user.role})
+      </span>{" "}
+      <button type="button" onClick={out}>
+        Sign out
+      </button>
+      {error && (
+        <span className="error" role="alert">
+          {error}
+        </span>
+      )}
+    </div>
+  );
+}
+
+// Who this browser's session cookie belongs to, and its CSRF token (kept in memory only).
+refreshSession().catch(() => undefined);
 
 const root = document.getElementById("root");
 if (root) {

@@ -1,5 +1,5 @@
 /**
- * A minimal client router on the History API: the portal has five pages, not worth a dependency.
+ * A minimal client router on the History API: the portal's handful of pages is not worth a dependency.
  * Client routes never start with an API prefix (Decision 15), so a reload of any of them reaches
  * the server's SPA fallback, not an API route.
  */

@@ -1,6 +1,6 @@
 /**
- * One release: artifacts with digests, status, analysis, reviews, the findings report, and the
- * in-page verifier for a published release. Report and artifact text are shown as React text
+ * One release: artifacts with digests, status, analysis, reviews, the findings report, concerns
+ * with the vendor's answers, and the in-page verifier for a published release. Report and artifact text are shown as React text
  * nodes only (escaped); nothing from the API becomes markup.
  */
 import { useState } from "react";
@@ -14,6 +14,7 @@ import {
   type VerifyOutcome,
   verifyInBrowser,
 } from "../verify-in-browser.js";
+import { Concerns } from "./concerns.js";
 
 interface Finding {
   id: string;
@@ -57,6 +58,7 @@ export function ReleasePage({ sha256 }: { sha256: string }) {
           <Artifacts release={d.release} />
           <Reviews detail={d} />
           <Report detail={d} />
+          <Concerns sha256={d.release.envelopeSha256} />
         </>
       )}
     </Loaded>

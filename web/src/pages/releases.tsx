@@ -1,19 +1,34 @@
 /**
- * Releases: the list, filterable by channel and status. GET /api/v1/releases has no paging (it
- * returns every match, newest first), so the page pages the list it got, PAGE_SIZE at a time.
+ * Releases: the list, filterable by channel and status. GET /api/v1/releases answers a page,
+ * newest first, and a `next` cursor when there are older ones: "Older releases" fetches the page
+ * after it (`?before=<next>`) and adds it to the list. A server without the cursor answers
+ * everything at once (no `next`), and the button never shows.
  */
-import type { FormEvent } from "react";
+import { type FormEvent, useState } from "react";
 import { CHANNELS, getJson, type ReleaseSummary, STATUSES } from "../api.js";
-import { Digest, formatTime, Loaded, Status } from "../components.js";
+import { Digest, ErrorBox, formatTime, Loaded, Status } from "../components.js";
 import { Link, navigate, useAsync, useLocation } from "../router.js";
 
-const PAGE_SIZE = 25;
+/** How many releases one request asks for. */
+const PAGE_SIZE = 50;
 
-function href(params: { channel?: string; status?: string; page?: number }): string {
+interface ReleasePage {
+  releases: ReleaseSummary[];
+  /** The cursor of the next (older) page; null on the last page, absent from older servers. */
+  next?: number | null;
+}
+
+function fetchReleases(apiQuery: string, before?: number): Promise<ReleasePage> {
+  const q = new URLSearchParams(apiQuery);
+  q.set("limit", String(PAGE_SIZE));
+  if (before !== undefined) q.set("before", String(before));
+  return getJson<ReleasePage>(`/api/v1/releases?${q}`);
+}
+
+function href(params: { channel?: string; status?: string }): string {
   const q = new URLSearchParams();
   if (params.channel) q.set("channel", params.channel);
   if (params.status) q.set("status", params.status);
-  if (params.page && params.page > 1) q.set("page", String(params.page));
   const s = q.toString();
   return s ? `/releases?${s}` : "/releases";
 }
@@ -26,18 +41,9 @@ export function Releases() {
   const status = (STATUSES as readonly string[]).includes(query.get("status") ?? "")
     ? (query.get("status") as string)
     : "";
-  const page = Math.max(1, Number(query.get("page")) || 1);
   const apiQuery = new URLSearchParams();
   if (channel) apiQuery.set("channel", channel);
   if (status) apiQuery.set("status", status);
-  const [releases] = useAsync(
-    () =>
-      getJson<{ releases: ReleaseSummary[] }>(`/api/v1/releases?${apiQuery}`).then(
-        (r) => r.releases,
-      ),
-    apiQuery.toString(),
-  );
-
   const filter = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
@@ -77,70 +83,93 @@ export function Releases() {
         </label>
         <button type="submit">Filter</button>
       </form>
-      <Loaded async={releases} what="releases">
-        {(list) => {
-          const pages = Math.max(1, Math.ceil(list.length / PAGE_SIZE));
-          const shown = list.slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE);
-          return (
-            <>
-              <p role="status">
-                {list.length} release(s){channel ? ` on ${channel}` : ""}
-                {status ? `, ${status}` : ""}.
-              </p>
-              {shown.length > 0 && (
-                <table>
-                  <caption className="visually-hidden">Releases, newest first</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">Channel</th>
-                      <th scope="col">Version</th>
-                      <th scope="col">Status</th>
-                      <th scope="col">Submitted</th>
-                      <th scope="col">Log index</th>
-                      <th scope="col">Statement</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {shown.map((r) => (
-                      <tr key={r.envelopeSha256}>
-                        <td>{r.channel}</td>
-                        <td>
-                          <Link to={`/releases/${r.envelopeSha256}`}>{r.version}</Link>
-                        </td>
-                        <td>
-                          <Status status={r.status} />
-                        </td>
-                        <td>{formatTime(r.submittedAt)}</td>
-                        <td>{r.logIndex}</td>
-                        <td>
-                          <Digest value={r.envelopeSha256} />
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              )}
-              {pages > 1 && (
-                <nav aria-label="Pages" className="pager">
-                  {page > 1 && (
-                    <Link to={href({ channel, status, page: page - 1 })} rel="prev">
-                      Newer
-                    </Link>
-                  )}
-                  <span>
-                    Page {page} of {pages}
-                  </span>
-                  {page < pages && (
-                    <Link to={href({ channel, status, page: page + 1 })} rel="next">
-                      Older
-                    </Link>
-                  )}
-                </nav>
-              )}
-            </>
-          );
-        }}
-      </Loaded>
+      <ReleaseList
+        key={apiQuery.toString()}
+        apiQuery={apiQuery.toString()}
+        channel={channel}
+        status={status}
+      />
     </>
+  );
+}
+
+function ReleaseList(props: { apiQuery: string; channel: string; status: string }) {
+  const { apiQuery, channel, status } = props;
+  const [first] = useAsync(() => fetchReleases(apiQuery), apiQuery);
+  const [older, setOlder] = useState<ReleasePage[]>([]);
+  const [loadingOlder, setLoadingOlder] = useState(false);
+  const [olderError, setOlderError] = useState<Error | null>(null);
+  return (
+    <Loaded async={first} what="releases">
+      {(firstPage) => {
+        const list = [firstPage, ...older].flatMap((p) => p.releases);
+        const last = older.at(-1) ?? firstPage;
+        const next = typeof last.next === "number" ? last.next : null;
+        const loadOlder = async () => {
+          if (next === null) return;
+          setLoadingOlder(true);
+          setOlderError(null);
+          try {
+            const more = await fetchReleases(apiQuery, next);
+            setOlder((pages) => [...pages, more]);
+          } catch (err) {
+            setOlderError(err as Error);
+          } finally {
+            setLoadingOlder(false);
+          }
+        };
+        return (
+          <>
+            <p role="status">
+              {list.length} release(s){channel ? ` on ${channel}` : ""}
+              {status ? `, ${status}` : ""}
+              {next !== null ? " shown; there are older ones" : ""}.
+            </p>
+            {list.length > 0 && (
+              <table>
+                <caption className="visually-hidden">Releases, newest first</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Channel</th>
+                    <th scope="col">Version</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Submitted</th>
+                    <th scope="col">Log index</th>
+                    <th scope="col">Statement</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {list.map((r) => (
+                    <tr key={r.envelopeSha256}>
+                      <td>{r.channel}</td>
+                      <td>
+                        <Link to={`/releases/${r.envelopeSha256}`}>{r.version}</Link>
+                      </td>
+                      <td>
+                        <Status status={r.status} />
+                      </td>
+                      <td>{formatTime(r.submittedAt)}</td>
+                      <td>{r.logIndex}</td>
+                      <td>
+                        <Digest value={r.envelopeSha256} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+            {next !== null && (
+              <p className="pager">
+                <button type="button" onClick={loadOlder} disabled={loadingOlder}>
+                  Older releases
+                </button>
+                {loadingOlder && <span role="status">Loading older releases…</span>}
+              </p>
+            )}
+            {olderError && <ErrorBox error={olderError} />}
+          </>
+        );
+      }}
+    </Loaded>
   );
 }
