@@ -30,7 +30,12 @@ import {
   sensitivityRank,
 } from "../../dictionary/index.js";
 import { isCrosscheckError } from "../../errors/index.js";
-import type { PipelineFinding, PreviousArtifacts, ReleaseArtifactFile } from "../rules/analyzer.js";
+import {
+  FindingList,
+  type PipelineFinding,
+  type PreviousArtifacts,
+  type ReleaseArtifactFile,
+} from "../rules/analyzer.js";
 
 export const DICTIONARY_ANALYZER = "telemetry-dictionary";
 export const DICTIONARY_ANALYZER_VERSION = "0.1.0";
@@ -52,7 +57,7 @@ export function dictionaryAnalyzer(options: DictionaryAnalyzerOptions = {}) {
       release: ReleasePredicate,
       artifacts: readonly ReleaseArtifactFile[],
     ): Promise<PipelineFinding[]> {
-      const out = new FindingList();
+      const out = new FindingList(DICTIONARY_ANALYZER);
       if (artifacts.length !== 1) {
         out.push(
           "high",
@@ -216,28 +221,4 @@ function summary(next: Dictionary, diff: DictionaryDiff, hadPrevious: boolean): 
     return `No previous published dictionary to compare with: ${next.name} ${next.version} declares ${next.events.length} events, ${diff.fieldsAdded.length} fields (${fields} top-level), all new.`;
   }
   return `Compared with ${diff.from.name} ${diff.from.version}: ${diff.eventsAdded.length} events added, ${diff.eventsRemoved.length} removed; ${diff.fieldsAdded.length} fields added, ${diff.fieldsRemoved.length} removed, ${diff.fieldsChanged.length} changed.`;
-}
-
-class FindingList {
-  readonly findings: PipelineFinding[] = [];
-  private readonly counts = new Map<string, number>();
-
-  push(
-    severity: Severity,
-    artifact: string,
-    message: string,
-    evidence: Record<string, unknown>,
-    path?: string,
-  ): void {
-    const n = (this.counts.get(artifact) ?? 0) + 1;
-    this.counts.set(artifact, n);
-    this.findings.push({
-      id: `${DICTIONARY_ANALYZER}/${artifact}/${n}`,
-      severity,
-      analyzer: DICTIONARY_ANALYZER,
-      location: path === undefined ? { artifact } : { artifact, path },
-      message,
-      evidence,
-    });
-  }
 }

@@ -120,9 +120,12 @@ function diffMessage(diff: PackDiff): string {
   return `Compared with the previous published release: ${diff.added.length} rules added, ${diff.removed.length} removed, ${diff.changed.length} changed, ${diff.renamed.length} renamed, ${diff.unchanged} unchanged.`;
 }
 
-class FindingList {
+/** Findings of one analyzer, numbered per artifact so their ids are stable between runs. */
+export class FindingList {
   readonly findings: PipelineFinding[] = [];
   private readonly counts = new Map<string, number>();
+
+  constructor(private readonly analyzer: string = RULES_ANALYZER) {}
 
   push(
     severity: PipelineFinding["severity"],
@@ -134,9 +137,9 @@ class FindingList {
     const n = (this.counts.get(artifact) ?? 0) + 1;
     this.counts.set(artifact, n);
     this.findings.push({
-      id: `${RULES_ANALYZER}/${artifact}/${n}`,
+      id: `${this.analyzer}/${artifact}/${n}`,
       severity,
-      analyzer: RULES_ANALYZER,
+      analyzer: this.analyzer,
       location: path === undefined ? { artifact } : { artifact, path },
       message,
       evidence,
