@@ -25,6 +25,39 @@ async function must(args: string[]): Promise<string> {
   return result.stdout.trim();
 }
 
+/** `crosscheck policy init`: 2 of the roots, 2 witnesses, a rules vendor, every reviewer needed. */
+function initPolicy(
+  out: string,
+  p: {
+    roots: string[];
+    logKey: string;
+    witnesses: { name: string; verifierKey: string }[];
+    vendor: string;
+    reviewers: Record<string, string>;
+  },
+): Promise<string> {
+  const reviewers = Object.entries(p.reviewers);
+  return must([
+    "policy",
+    "init",
+    "--out",
+    out,
+    ...p.roots.flatMap((r) => ["--root-key", r]),
+    "--root-threshold",
+    "2",
+    "--log-key",
+    p.logKey,
+    ...p.witnesses.flatMap((w) => ["--witness", `${w.name}=${w.verifierKey}`]),
+    "--witness-quorum",
+    "2",
+    "--vendor-key",
+    `rules=${p.vendor}`,
+    ...reviewers.flatMap(([organization, key]) => ["--reviewer", `${organization}=${key}`]),
+    "--review-threshold",
+    String(reviewers.length),
+  ]);
+}
+
 describe("a provisioned service", () => {
   it("publishes a release signed, headed and reviewed outside the server, and an endpoint installs it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "crosscheck-provisioned-"));
@@ -54,28 +87,13 @@ describe("a provisioned service", () => {
       witnesses.push({ name, verifierKey, url: process.url });
     }
     writeWitnessPolicy(at("witnesses.txt"), logKey, witnesses, 2);
-    await must([
-      "policy",
-      "init",
-      "--out",
-      at("policy.json"),
-      ...roots.flatMap((r) => ["--root-key", r]),
-      "--root-threshold",
-      "2",
-      "--log-key",
+    await initPolicy(at("policy.json"), {
+      roots,
       logKey,
-      ...witnesses.flatMap((w) => ["--witness", `${w.name}=${w.verifierKey}`]),
-      "--witness-quorum",
-      "2",
-      "--vendor-key",
-      `rules=${vendor}`,
-      "--reviewer",
-      `Alpha Labs=${alpha}`,
-      "--reviewer",
-      `Beta Review=${beta}`,
-      "--review-threshold",
-      "2",
-    ]);
+      witnesses,
+      vendor,
+      reviewers: { "Alpha Labs": alpha, "Beta Review": beta },
+    });
     await must([
       "policy",
       "sign",
@@ -229,26 +247,13 @@ describe("a provisioned service", () => {
       witnesses.push({ name, verifierKey, url: "http://127.0.0.1:9" });
     }
     writeWitnessPolicy(at("witnesses.txt"), logKey, witnesses, 2);
-    await must([
-      "policy",
-      "init",
-      "--out",
-      at("policy.json"),
-      ...roots.flatMap((r) => ["--root-key", r]),
-      "--root-threshold",
-      "2",
-      "--log-key",
+    await initPolicy(at("policy.json"), {
+      roots,
       logKey,
-      ...witnesses.flatMap((w) => ["--witness", `${w.name}=${w.verifierKey}`]),
-      "--witness-quorum",
-      "2",
-      "--vendor-key",
-      `rules=${vendor}`,
-      "--reviewer",
-      `Alpha Labs=${alpha}`,
-      "--review-threshold",
-      "1",
-    ]);
+      witnesses,
+      vendor,
+      reviewers: { "Alpha Labs": alpha },
+    });
     await must([
       "policy",
       "sign",
