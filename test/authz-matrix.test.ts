@@ -105,7 +105,9 @@ async function attempt(
   const text = await response.text();
   let code: string | undefined;
   try {
-    code = (JSON.parse(text) as { error?: { code?: string } }).error?.code;
+    // Our API's error shape, or OTLP's google.rpc.Status (`/v1/logs`), whose message starts with it.
+    const body = JSON.parse(text) as { error?: { code?: string }; message?: string };
+    code = body.error?.code ?? /^(E_[A-Z0-9_]+): /.exec(body.message ?? "")?.[1];
   } catch {
     code = undefined;
   }

@@ -5,6 +5,7 @@
  */
 import { OTLPLogExporter as JsonLogExporter } from "@opentelemetry/exporter-logs-otlp-http";
 import { OTLPLogExporter as ProtoLogExporter } from "@opentelemetry/exporter-logs-otlp-proto";
+import { JsonLogsSerializer, ProtobufLogsSerializer } from "@opentelemetry/otlp-transformer";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import {
   BatchLogRecordProcessor,
@@ -12,6 +13,7 @@ import {
   type LogRecordExporter,
 } from "@opentelemetry/sdk-logs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ExportLogsServiceRequest } from "../src/gateway/otlp/proto.js";
 import {
   eventually,
   type GatewayWorld,
@@ -106,6 +108,67 @@ describe.each(["json", "protobuf"] as const)(
       expect(String(out.command_line)).toContain("[EMAIL]");
       expect(String(out.user)).toMatch(/^DOMAIN_ACCOUNT_[0-9a-f]{16}$/);
       expect(eu.records().some((x) => x.id === undeclared)).toBe(false);
+    });
+
+    it("answers partial success and errors in the exporter's own encoding", async () => {
+      const request = {
+        resourceLogs: [
+          {
+            scopeLogs: [
+              {
+                logRecords: ["process_start", "clipboard_copy"].map((eventName) => ({
+                  timeUnixNano: String(Date.now() * 1e6),
+                  eventName,
+                  attributes: [
+                    { key: "id", value: { stringValue: newId() } },
+                    { key: "host_id", value: { stringValue: HOST_ID } },
+                    { key: "pid", value: { intValue: 7 } },
+                    { key: "image_path", value: { stringValue: "C:\\Windows\\notepad.exe" } },
+                  ],
+                })),
+              },
+            ],
+          },
+        ],
+      };
+      const body =
+        encoding === "json"
+          ? Buffer.from(JSON.stringify(request))
+          : Buffer.from(
+              ExportLogsServiceRequest.encode(
+                ExportLogsServiceRequest.fromObject(request),
+              ).finish(),
+            );
+      const contentType = encoding === "json" ? "application/json" : "application/x-protobuf";
+      const send = (headers: Record<string, string>) =>
+        fetch(`${world.url}/v1/logs`, {
+          method: "POST",
+          headers: { "content-type": contentType, ...headers },
+          body,
+        });
+      // The SDK's own deserializer reads our answer.
+      const serializer = encoding === "json" ? JsonLogsSerializer : ProtobufLogsSerializer;
+      const ok = await send(world.auth("acme-eu"));
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get("content-type")).toContain(contentType);
+      const answer = serializer.deserializeResponse(new Uint8Array(await ok.arrayBuffer()));
+      expect(Number(answer.partialSuccess?.rejectedLogRecords)).toBe(1);
+      expect(answer.partialSuccess?.errorMessage).toContain("E_EVENT_UNDECLARED");
+
+      // An error is a google.rpc.Status in the same encoding: UNAUTHENTICATED (16) here.
+      const denied = await send({ authorization: "Bearer nobody" });
+      expect(denied.status).toBe(401);
+      expect(denied.headers.get("content-type")).toContain(contentType);
+      const bytes = Buffer.from(await denied.arrayBuffer());
+      if (encoding === "json") {
+        const status = JSON.parse(bytes.toString("utf8"));
+        expect(status.code).toBe(16);
+        expect(status.message).toMatch(/^E_UNAUTHORIZED: /);
+      } else {
+        // field 1 (varint) = 16, then field 2 (bytes): the message
+        expect([...bytes.subarray(0, 3)]).toEqual([0x08, 0x10, 0x12]);
+        expect(bytes.toString("utf8")).toContain("E_UNAUTHORIZED: ");
+      }
     });
   },
 );

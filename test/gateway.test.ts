@@ -6,9 +6,9 @@
  */
 
 import { join } from "node:path";
-import { gzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { commitmentsRoot, loadTenantSecret, tenantKeys } from "../src/gateway/index.js";
+import { decisionsRoot, loadTenantSecret, tenantKeys } from "../src/gateway/index.js";
 import { decodeEntryBundle } from "../src/merkle/index.js";
 import {
   eventually,
@@ -37,6 +37,59 @@ const PII: Record<string, string> = {
   SECRET: "AKIAIOSFODNN7EXAMPLE",
   PERSON: "Please call Margaret Thompson tomorrow",
 };
+
+/**
+ * The part of each value that must not leave in any form: what makes it personal (a user name in
+ * a path, a person's surname, the digits of a card), not the whole planted string.
+ */
+const CORE: Record<string, string[]> = {
+  EMAIL: ["alice.smith"],
+  PHONE: ["555-0132"],
+  IPV4: ["203.0.113.45"],
+  IPV6: ["8a2e:370:7334"],
+  MAC: ["3C:4D:5E"],
+  CREDIT_CARD: ["1111 1111 1111"],
+  IBAN: ["0532 0130"],
+  US_SSN: ["536-22-8471"],
+  NATIONAL_ID: ["12 34 56"],
+  PATH_USER: ["jdoe"],
+  HOSTNAME: ["fileserver01"],
+  DOMAIN_ACCOUNT: ["jdoe"],
+  SECRET: ["AKIAIOSFODNN7EXAMPLE"],
+  PERSON: ["Margaret", "Thompson"],
+};
+
+/**
+ * Every reading of `text` a receiver could make: as is, URL-decoded, and each base64 or hex run
+ * decoded (and gunzipped when it is gzip), recursively — an independent check of what left.
+ */
+function readings(text: string, depth = 0): string[] {
+  const out = [text];
+  if (depth > 3) return out;
+  try {
+    const url = decodeURIComponent(text);
+    if (url !== text) out.push(...readings(url, depth + 1));
+  } catch {
+    // not URL-encoded as a whole
+  }
+  for (const run of text.match(/[A-Za-z0-9+/]{16,}={0,2}/g) ?? []) {
+    const bytes = Buffer.from(run, "base64");
+    const decoded = bytes[0] === 0x1f && bytes[1] === 0x8b ? safeGunzip(bytes) : bytes;
+    out.push(...readings(decoded.toString("utf8"), depth + 1));
+  }
+  for (const run of text.match(/(?:[0-9a-fA-F]{2}){8,}/g) ?? []) {
+    out.push(...readings(Buffer.from(run, "hex").toString("utf8"), depth + 1));
+  }
+  return out;
+}
+
+function safeGunzip(bytes: Buffer): Buffer {
+  try {
+    return gunzipSync(bytes);
+  } catch {
+    return bytes;
+  }
+}
 
 /** What a careless or hostile sender wraps data in. */
 const ENCODINGS: Record<string, (text: string) => string> = {
@@ -155,8 +208,9 @@ describe("the telemetry gateway", () => {
     const misses: string[] = [];
     for (const [seq, c] of cases.entries()) {
       const out = eu.records().find((x) => x.id === c.record.id) as { script: string };
-      const leaked = [c.secret, ENCODINGS[c.encoding]?.(`contact ${c.secret} today`) ?? ""].some(
-        (form) => form.length > 0 && out.script.includes(form),
+      const seen = readings(out.script);
+      const leaked = (CORE[c.entity] ?? [c.secret]).some((core) =>
+        seen.some((reading) => reading.includes(core)),
       );
       const named = decisions.decisions[seq]?.redactions.some((r) => r.entity === c.entity);
       if (leaked || !named)
@@ -195,6 +249,17 @@ describe("the telemetry gateway", () => {
     expect(out(a).account).toBe(out(b).account);
     expect(out(a).account).not.toBe(out(c).account);
     expect(out(a).source_ip).toMatch(/^IPV4_[0-9a-f]{16}$/);
+  });
+
+  it("reads every planted value in every encoding as leaked, so the check above can fail", () => {
+    for (const [entity, value] of Object.entries(PII)) {
+      for (const encode of Object.values(ENCODINGS)) {
+        const seen = readings(`Write-Output "${encode(`contact ${value} today`)}"`);
+        for (const core of CORE[entity] ?? []) {
+          expect(seen.some((r) => r.includes(core))).toBe(true);
+        }
+      }
+    }
   });
 
   it("keeps an EU tenant's data in the EU and records where it went", async () => {
@@ -246,6 +311,11 @@ describe("the telemetry gateway", () => {
       },
     );
     expect(asTenant.status).toBe(403);
+    const asAdmin = await fetch(
+      `${world.url}/api/v1/gateway/quarantine/${result.quarantine}/content`,
+      { headers: world.auth("admin") },
+    );
+    expect(asAdmin.status).toBe(403);
     const asReviewer = await fetch(
       `${world.url}/api/v1/gateway/quarantine/${result.quarantine}/content`,
       {
@@ -291,29 +361,24 @@ describe("the telemetry gateway", () => {
     expect(reviewer.status).toBe(403);
   });
 
-  it("logs every batch in its audit log, committing to each record with the tenant's key", async () => {
+  it("logs every batch and its delivery, committing to each record's decision with the tenant's key", async () => {
     const records = [fileWrite(), scriptBlock(`mail ${PII.EMAIL}`)];
     const body = ndjson(records);
     const { json } = await post(world, "acme-eu", body);
-    let entry: Record<string, unknown> | undefined;
+    type Batch = {
+      batch: { auditIndex: number | null; deliveryIndex: number | null; idempotencyKey: string };
+      decisions: Parameters<typeof decisionsRoot>[0];
+    };
+    let batch: Batch | undefined;
     await eventually(async () => {
-      const batch = (await (
+      batch = (await (
         await fetch(`${world.url}/api/v1/gateway/batches/${json.batch}`, {
           headers: world.auth("auditor"),
         })
-      ).json()) as { batch: { auditIndex: number | null; idempotencyKey: string } };
-      if (batch.batch.auditIndex === null) return false;
-      const checkpoint = await (await fetch(`${world.url}/gateway/log/checkpoint`)).text();
-      const size = Number(checkpoint.split("\n")[1]);
-      const index = batch.batch.auditIndex;
-      if (index >= size) return false;
-      const tileIndex = Math.floor(index / 256);
-      const full = (tileIndex + 1) * 256 <= size;
-      const path = `${world.url}/gateway/log/tile/entries/${String(tileIndex).padStart(3, "0")}${full ? "" : `.p/${size - tileIndex * 256}`}`;
-      const bundle = decodeEntryBundle(new Uint8Array(await (await fetch(path)).arrayBuffer()));
-      entry = JSON.parse(Buffer.from(bundle[index % 256] as Uint8Array).toString("utf8"));
-      return true;
+      ).json()) as Batch;
+      return batch.batch.deliveryIndex !== null;
     });
+    const entry = await auditEntry(world, batch?.batch.auditIndex as number);
     expect(entry).toMatchObject({
       type: "crosscheck.gateway.batch/v1",
       tenant: "acme-eu",
@@ -321,13 +386,49 @@ describe("the telemetry gateway", () => {
       forwarded: 2,
       redactions: { EMAIL: 1 },
     });
-    // The tenant recomputes the commitments from the lines it sent, with its own key.
+    // The tenant recomputes each commitment from the line it sent, with its own key, and the
+    // root over the decisions the gateway shows: neither can have changed since it was logged.
     const keys = tenantKeys(loadTenantSecret(join(world.dir, "tenant-keys"), "acme-eu"));
     const lines = body.split("\n").filter((l) => l.length > 0);
-    expect(entry?.commitmentsRoot).toBe(commitmentsRoot(lines.map((l) => keys.commit(l))));
+    const decisions = batch?.decisions ?? [];
+    expect(decisions.map((d) => d.commitment)).toEqual(lines.map((l) => keys.commit(l)));
+    expect(decisions[1]?.redactions).toEqual([
+      { field: "script_block/script", entity: "EMAIL", action: "mask" },
+    ]);
+    expect(entry.decisionsRoot).toBe(decisionsRoot(decisions));
+    const altered = decisions.map((d, i) => (i === 1 ? { ...d, redactions: [] } : d));
+    expect(entry.decisionsRoot).not.toBe(decisionsRoot(altered));
     expect(JSON.stringify(entry)).not.toContain(PII.EMAIL);
+    // Where the bytes went is on record too, after the batch.
+    const delivery = await auditEntry(world, batch?.batch.deliveryIndex as number);
+    expect(batch?.batch.deliveryIndex).toBeGreaterThan(batch?.batch.auditIndex as number);
+    expect(delivery).toMatchObject({
+      type: "crosscheck.gateway.delivery/v1",
+      tenant: "acme-eu",
+      region: "eu",
+      batch: batch?.batch.idempotencyKey,
+      sentTo: `127.0.0.1:${eu.port}`,
+      status: 200,
+    });
   });
 });
+
+/** The audit log's entry at `index`, read through its public C2SP API. */
+async function auditEntry(world: GatewayWorld, index: number): Promise<Record<string, unknown>> {
+  let entry: Record<string, unknown> | undefined;
+  await eventually(async () => {
+    const checkpoint = await (await fetch(`${world.url}/gateway/log/checkpoint`)).text();
+    const size = Number(checkpoint.split("\n")[1]);
+    if (index >= size) return false;
+    const tileIndex = Math.floor(index / 256);
+    const full = (tileIndex + 1) * 256 <= size;
+    const path = `${world.url}/gateway/log/tile/entries/${String(tileIndex).padStart(3, "0")}${full ? "" : `.p/${size - tileIndex * 256}`}`;
+    const bundle = decodeEntryBundle(new Uint8Array(await (await fetch(path)).arrayBuffer()));
+    entry = JSON.parse(Buffer.from(bundle[index % 256] as Uint8Array).toString("utf8"));
+    return true;
+  });
+  return entry as Record<string, unknown>;
+}
 
 describe("the gateway while its vendor is down", () => {
   it("accepts, spools and delivers every record exactly once when the vendor returns", async () => {
@@ -349,8 +450,11 @@ describe("the gateway while its vendor is down", () => {
         spool: { pendingBatches: number };
       };
       expect(status.spool.pendingBatches).toBe(10);
+      // The US endpoint was up the whole time: an EU batch is never sent there instead.
+      expect(us.received).toEqual([]);
       await eu.start(port);
       await eventually(() => eu.records().length >= sent.length, 30_000);
+      expect(us.received).toEqual([]);
       const ids = eu.records().map((x) => x.id);
       expect(new Set(ids).size).toBe(ids.length);
       expect(ids.sort()).toEqual([...sent].sort());

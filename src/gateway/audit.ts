@@ -1,10 +1,12 @@
 /**
  * What the gateway writes to its public audit log (a transparency log of its own, beside the
  * release log). One entry per accepted batch says who sent what kind of data, how much, what was
- * redacted, blocked or quarantined and which region it may go to, and commits to every record by
- * the RFC 6962 root over the records' keyed commitments (Decision 18): anyone can check the log is
- * append-only and the totals add up; the tenant, who holds the key, can prove any single record's
- * decision. A second entry per batch records the address the bytes actually went to.
+ * redacted, blocked or quarantined and which region it may go to, and commits to every record and
+ * the decision taken on it by the RFC 6962 root over one leaf per record (its keyed commitment,
+ * Decision 18, with the action, sizes and redactions): anyone can check the log is append-only and
+ * the totals add up; the tenant, who holds the key, can prove what was decided on any single
+ * record, and the gateway cannot later change it. A second entry per batch records the address
+ * the bytes actually went to.
  *
  * Entries are compact JSON with a fixed key order, so the same batch always yields the same bytes
  * (the log deduplicates a re-append after a crash).
@@ -32,8 +34,8 @@ export interface BatchEntry {
   bytesOut: number;
   events: Record<string, number>;
   redactions: Record<string, number>;
-  /** RFC 6962 root (hex) over leaves = the records' commitments (hex text, UTF-8), in order. */
-  commitmentsRoot: string;
+  /** RFC 6962 root (hex) over the records' `decisionLeaf`s, in batch order. */
+  decisionsRoot: string;
 }
 
 export interface DeliveryEntry {
@@ -50,13 +52,30 @@ export interface DeliveryEntry {
 const utf8 = new TextEncoder();
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
 
-/** The root a tenant recomputes from its records' commitments, in batch order. */
-export function commitmentsRoot(commitments: readonly string[]): string {
-  return hex(rootOf(commitments.map((c) => leafHash(utf8.encode(c)))));
+/**
+ * One record's leaf: compact JSON `[commitment, eventType, action, bytesIn, bytesOut,
+ * [[field, entity, action], …]]`, in exactly this order, UTF-8.
+ */
+export function decisionLeaf(decision: NewDecision): Uint8Array {
+  return utf8.encode(
+    JSON.stringify([
+      decision.commitment,
+      decision.eventType,
+      decision.action,
+      decision.bytesIn,
+      decision.bytesOut,
+      decision.redactions.map((r) => [r.field, r.entity, r.action]),
+    ]),
+  );
+}
+
+/** The root a tenant recomputes from a batch's decisions (`GET /api/v1/gateway/batches/:id`). */
+export function decisionsRoot(decisions: readonly NewDecision[]): string {
+  return hex(rootOf(decisions.map((d) => leafHash(decisionLeaf(d)))));
 }
 
 export function batchEntry(
-  fields: Omit<BatchEntry, "type" | "commitmentsRoot">,
+  fields: Omit<BatchEntry, "type" | "decisionsRoot">,
   decisions: readonly NewDecision[],
 ): Uint8Array {
   const entry: BatchEntry = {
@@ -75,7 +94,7 @@ export function batchEntry(
     bytesOut: fields.bytesOut,
     events: sorted(fields.events),
     redactions: sorted(fields.redactions),
-    commitmentsRoot: commitmentsRoot(decisions.map((d) => d.commitment)),
+    decisionsRoot: decisionsRoot(decisions),
   };
   return utf8.encode(JSON.stringify(entry));
 }

@@ -7,7 +7,16 @@
  * entries (and one delivery entry per sent batch) to the public audit log.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, renameSync, rmSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+} from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
@@ -21,7 +30,7 @@ import { Forwarder } from "./forward/index.js";
 import { type InputRecord, processBatch, type TenantRuntime } from "./pipeline.js";
 import { TenantPolicy } from "./redaction-policy.js";
 import { classifySample, receiveSample, type SampleType } from "./samples/index.js";
-import type { GatewayStore, NewDecision } from "./storage/index.js";
+import type { GatewayStore, NewDecision, UndeliveredRow } from "./storage/index.js";
 import type { TenantKeys } from "./tenant-keys.js";
 
 export interface GatewayOptions {
@@ -121,7 +130,7 @@ export class TelemetryGateway {
       ca: options.forwarder?.ca,
       backoff: options.forwarder?.backoff,
       timeoutMs: options.forwarder?.timeoutMs,
-      onSent: (id, address) => void this.recordDelivery(id, address),
+      onSent: () => this.kickAudit(),
     });
   }
 
@@ -134,6 +143,8 @@ export class TelemetryGateway {
     }
     this.dictionary.start(this.refreshMs);
     if (this.exclusiveSpool) {
+      // Uploads a killed predecessor was receiving were never acknowledged: nothing to keep.
+      for (const name of readdirSync(this.incomingDir)) rmSync(join(this.incomingDir, name));
       const released = await this.store.releaseLeases(this.now());
       if (released)
         this.warn(`gateway: resumed ${released} batch(es) a stopped process was sending`);
@@ -297,36 +308,40 @@ export class TelemetryGateway {
         [decision],
       );
       const body = action === "forward" ? await readFile(sample.path) : Buffer.alloc(0);
-      const result = await this.store.enqueue(
-        {
-          tenant: tenant.name,
-          region: tenant.region,
-          senderKey: options.senderKey,
-          idempotencyKey,
-          kind: "sample",
-          contentType: "application/octet-stream",
-          body,
-          records: action === "forward" ? 1 : 0,
-          headers: { "x-sample-sha256": sample.sha256, "x-sample-type": type.mime },
-          receivedAt: received,
-          decisions: [decision],
-          auditEntry,
-        },
-        this.spoolLimits(),
-      );
-      let quarantine: number | undefined;
-      if (action === "quarantine" && !result.duplicate) {
-        renameSync(sample.path, join(this.quarantineDir, sample.sha256));
-        quarantine = await this.store.putQuarantine({
-          tenant: tenant.name,
-          sha256: sample.sha256,
-          size: sample.size,
-          detectedType: `${type.kind} (${type.mime})`,
-          reason: type.detail,
-          receivedAt: received,
-          batchId: result.id,
-        });
+      // A held sample is in its final place before the batch that names it commits: a crash in
+      // between leaves at most an unnamed, content-addressed file, never a row without its bytes.
+      const held =
+        action === "quarantine" ? this.holdSample(sample.path, sample.sha256) : undefined;
+      let result: Awaited<ReturnType<GatewayStore["enqueue"]>>;
+      try {
+        result = await this.store.enqueue(
+          {
+            tenant: tenant.name,
+            region: tenant.region,
+            senderKey: options.senderKey,
+            idempotencyKey,
+            kind: "sample",
+            contentType: "application/octet-stream",
+            body,
+            records: action === "forward" ? 1 : 0,
+            headers: { "x-sample-sha256": sample.sha256, "x-sample-type": type.mime },
+            receivedAt: received,
+            decisions: [decision],
+            auditEntry,
+            quarantine: held && {
+              sha256: sample.sha256,
+              size: sample.size,
+              detectedType: `${type.kind} (${type.mime})`,
+              reason: type.detail,
+            },
+          },
+          this.spoolLimits(),
+        );
+      } catch (err) {
+        if (held?.created) rmSync(held.path, { force: true });
+        throw err;
       }
+      const quarantine = result.quarantine;
       if (!result.duplicate) {
         this.forwarder.kick();
         this.kickAudit();
@@ -343,6 +358,15 @@ export class TelemetryGateway {
     } finally {
       rmSync(sample.path, { force: true });
     }
+  }
+
+  /** Moves a received sample to `quarantine/<sha256>` durably; says whether it was new there. */
+  private holdSample(path: string, sha256: string): { path: string; created: boolean } {
+    const target = join(this.quarantineDir, sha256);
+    const created = !existsSync(target);
+    renameSync(path, target);
+    syncDirectory(this.quarantineDir);
+    return { path: target, created };
   }
 
   /** The bytes of a quarantined sample (the HTTP layer lets only reviewers ask). */
@@ -391,7 +415,7 @@ export class TelemetryGateway {
   private async appendAudit(): Promise<void> {
     for (;;) {
       const pending = await this.store.unaudited(256);
-      if (pending.length === 0) return;
+      if (pending.length === 0) break;
       const indexes = await Promise.all(pending.map((p) => this.auditLog.add(p.auditEntry)));
       for (let i = 0; i < pending.length; i++) {
         await this.store.markAudited(
@@ -399,28 +423,46 @@ export class TelemetryGateway {
           (indexes[i] as { index: number }).index,
         );
       }
-      if (pending.length < 256) return;
+      if (pending.length < 256) break;
+    }
+    // Deliveries come second: a delivery entry never precedes its batch's entry in the log.
+    for (;;) {
+      const delivered = await this.store.undelivered(256);
+      if (delivered.length === 0) return;
+      const indexes = await Promise.all(
+        delivered.map((d) => this.auditLog.add(this.deliveryEntryOf(d))),
+      );
+      for (let i = 0; i < delivered.length; i++) {
+        await this.store.markDeliveryLogged(
+          (delivered[i] as UndeliveredRow).id,
+          (indexes[i] as { index: number }).index,
+        );
+      }
+      if (delivered.length < 256) return;
     }
   }
 
-  private async recordDelivery(id: number, address: string): Promise<void> {
-    try {
-      const batch = await this.store.batch(id);
-      if (!batch) return;
-      await this.auditLog.add(
-        deliveryEntry({
-          gateway: this.config.name,
-          tenant: batch.tenant,
-          region: batch.region,
-          batch: batch.idempotencyKey,
-          sentTo: address,
-          status: batch.upstreamStatus ?? 0,
-          at: batch.sentAt ?? rfc3339(this.now()),
-        }),
-      );
-    } catch (err) {
-      this.warn(`gateway: delivery of batch ${id} not logged: ${(err as Error).message}`);
-    }
+  /** The same bytes for the same delivery: a re-append after a crash is deduplicated by the log. */
+  private deliveryEntryOf(row: UndeliveredRow): Uint8Array {
+    return deliveryEntry({
+      gateway: this.config.name,
+      tenant: row.tenant,
+      region: row.region,
+      batch: row.idempotencyKey,
+      sentTo: row.sentTo,
+      status: row.upstreamStatus,
+      at: row.at,
+    });
+  }
+}
+
+/** Makes a rename in `dir` durable (POSIX: the directory entry needs its own fsync). */
+function syncDirectory(dir: string): void {
+  const fd = openSync(dir, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }
 

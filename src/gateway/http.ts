@@ -7,8 +7,8 @@
  *   GET  /api/v1/gateway/status                    public: dictionary, regions, spool
  *   GET  /api/v1/gateway/batches[?tenant]          auditor, admin; a tenant sees its own
  *   GET  /api/v1/gateway/batches/:id               one batch with its decisions
- *   GET  /api/v1/gateway/quarantine                reviewer: held samples
- *   GET  /api/v1/gateway/quarantine/:id/content    reviewer: a held sample's bytes
+ *   GET  /api/v1/gateway/quarantine                reviewer only: held samples
+ *   GET  /api/v1/gateway/quarantine/:id/content    reviewer only: a held sample's bytes
  *   /gateway/log/…                                 the audit log's C2SP read API (no adds)
  *
  * Senders may give an `Idempotency-Key`: a retried batch is answered from the first one and never
@@ -22,6 +22,7 @@ import { decodeBody, eventsFormatOf, parseEvents } from "./ingest-formats.js";
 import {
   decodeLogsRequest,
   encodeLogsResponse,
+  encodeOtlpStatus,
   otlpEncodingOf,
   toGatewayRecord,
 } from "./otlp/index.js";
@@ -48,6 +49,17 @@ export async function gatewayRoutes(
 ): Promise<void> {
   const { gateway, identify } = options;
   const limits = gateway.config.limits;
+  // Held samples may be a customer's documents: readable by the reviewer role alone, not even by
+  // an admin (least privilege; an admin can make a reviewer account, which is then on record).
+  const reviewerOnly = async (request: FastifyRequest) => {
+    const who = await identify(request, ["reviewer"]);
+    if (who.role !== "reviewer") {
+      throw new CrosscheckError(
+        "E_FORBIDDEN",
+        `${who.name} has role ${who.role}; quarantined samples are readable by reviewers only.`,
+      );
+    }
+  };
 
   await app.register(async (ingest) => {
     // Bodies are bytes until we decide how to read them; samples stay a stream.
@@ -86,34 +98,38 @@ export async function gatewayRoutes(
       return result;
     });
 
-    ingest.post("/v1/logs", { config: options.writeConfig }, async (request, reply) => {
-      const tenant = await tenantOf(request);
-      const encoding = otlpEncodingOf(request.headers["content-type"]);
-      const body = decodeBody(
-        bodyBytes(request),
-        header(request, "content-encoding"),
-        limits.maxBatchBytes,
-      );
-      const logs = decodeLogsRequest(body, encoding, { maxRecords: limits.maxRecordsPerBatch });
-      const records: InputRecord[] = logs.map((log) => {
-        const value = toGatewayRecord(log);
-        return { value, raw: JSON.stringify(value) };
-      });
-      const result = await withBackPressure(reply, () =>
-        gateway.ingest(tenant, records, { senderKey: senderKey(request) }),
-      );
-      const refused = result.refused.length;
-      const message = refused
-        ? result.refused
-            .slice(0, 5)
-            .map((r) => `record ${r.index}: ${r.code}`)
-            .join("; ")
-        : undefined;
-      reply.type(encoding === "json" ? "application/json" : "application/x-protobuf");
-      return Buffer.from(
-        encodeLogsResponse({ rejectedLogRecords: refused, errorMessage: message }, encoding),
-      );
-    });
+    ingest.post(
+      "/v1/logs",
+      { config: options.writeConfig, onSend: otlpErrorBody },
+      async (request, reply) => {
+        const tenant = await tenantOf(request);
+        const encoding = otlpEncodingOf(request.headers["content-type"]);
+        const body = decodeBody(
+          bodyBytes(request),
+          header(request, "content-encoding"),
+          limits.maxBatchBytes,
+        );
+        const logs = decodeLogsRequest(body, encoding, { maxRecords: limits.maxRecordsPerBatch });
+        const records: InputRecord[] = logs.map((log) => {
+          const value = toGatewayRecord(log);
+          return { value, raw: JSON.stringify(value) };
+        });
+        const result = await withBackPressure(reply, () =>
+          gateway.ingest(tenant, records, { senderKey: senderKey(request) }),
+        );
+        const refused = result.refused.length;
+        const message = refused
+          ? result.refused
+              .slice(0, 5)
+              .map((r) => `record ${r.index}: ${r.code}`)
+              .join("; ")
+          : undefined;
+        reply.type(encoding === "json" ? "application/json" : "application/x-protobuf");
+        return Buffer.from(
+          encodeLogsResponse({ rejectedLogRecords: refused, errorMessage: message }, encoding),
+        );
+      },
+    );
 
     ingest.post("/v1/samples", { config: options.writeConfig }, async (request, reply) => {
       const tenant = await tenantOf(request);
@@ -174,7 +190,7 @@ export async function gatewayRoutes(
   app.get(
     "/api/v1/gateway/quarantine",
     async (request: FastifyRequest<{ Querystring: { tenant?: string } }>) => {
-      await identify(request, ["reviewer"]);
+      await reviewerOnly(request);
       return {
         samples: await gateway.store.quarantine({ tenant: request.query.tenant, limit: 500 }),
       };
@@ -184,7 +200,7 @@ export async function gatewayRoutes(
   app.get(
     "/api/v1/gateway/quarantine/:id/content",
     async (request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply) => {
-      await identify(request, ["reviewer"]);
+      await reviewerOnly(request);
       const row = await gateway.store.quarantined(Number(request.params.id));
       if (!row)
         throw new CrosscheckError("E_NOT_FOUND", `No quarantined sample ${request.params.id}.`);
@@ -205,6 +221,29 @@ export async function gatewayRoutes(
       throw new CrosscheckError("E_FORBIDDEN", "Only the gateway itself appends to its audit log.");
     },
   });
+}
+
+/**
+ * OTLP/HTTP answers errors with a google.rpc.Status in the request's encoding (a protobuf exporter
+ * cannot read our JSON error); the message keeps our code and sentence.
+ */
+async function otlpErrorBody(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  payload: unknown,
+): Promise<unknown> {
+  if (reply.statusCode < 400 || typeof payload !== "string") return payload;
+  let message = payload;
+  try {
+    const { error } = JSON.parse(payload) as { error: { code: string; message: string } };
+    message = `${error.code}: ${error.message}`;
+  } catch {
+    // not our error shape: pass its text on
+  }
+  const contentType = String(request.headers["content-type"] ?? "").toLowerCase();
+  const encoding = contentType.startsWith("application/x-protobuf") ? "protobuf" : "json";
+  reply.type(encoding === "json" ? "application/json" : "application/x-protobuf");
+  return Buffer.from(encodeOtlpStatus(reply.statusCode, message, encoding));
 }
 
 /** An admin sending on a tenant's behalf names it; a tenant's token decides on its own. */

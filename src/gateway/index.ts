@@ -4,7 +4,12 @@
  * per tenant policy, samples are classified by content, everything accepted is spooled durably
  * and forwarded only to the tenant's region, and every decision lands in a public audit log.
  */
-export { BATCH_ENTRY_TYPE, commitmentsRoot, DELIVERY_ENTRY_TYPE } from "./audit.js";
+export {
+  BATCH_ENTRY_TYPE,
+  DELIVERY_ENTRY_TYPE,
+  decisionLeaf,
+  decisionsRoot,
+} from "./audit.js";
 export {
   ACTIONS,
   type Action,

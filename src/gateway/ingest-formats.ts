@@ -4,6 +4,7 @@
  * the rest of the batch is still good data. Each record keeps the bytes its commitment is
  * computed over — the NDJSON line as sent, or the compact JSON of an array element.
  */
+import { isUtf8 } from "node:buffer";
 import { gunzipSync } from "node:zlib";
 import { CrosscheckError } from "../errors/index.js";
 import type { InputRecord } from "./pipeline.js";
@@ -61,7 +62,18 @@ export function decodeBody(
   }
 }
 
+/**
+ * Records in order. NDJSON: one per non-empty line (a refusal's `index` counts records, so blank
+ * lines do not shift it). The body must be UTF-8 (RFC 8259): a lenient decode would put U+FFFD
+ * in place of bad bytes, and the commitment would be over bytes the tenant never sent.
+ */
 export function parseEvents(body: Buffer, format: EventsFormat, maxRecords: number): ParsedEvents {
+  if (!isUtf8(body)) {
+    throw new CrosscheckError(
+      "E_BATCH_ENCODING",
+      "The body is not valid UTF-8; JSON telemetry must be sent as UTF-8.",
+    );
+  }
   const text = body.toString("utf8");
   const parsed: ParsedEvents = { records: [] };
   if (format === "json") {
@@ -95,7 +107,7 @@ export function parseEvents(body: Buffer, format: EventsFormat, maxRecords: numb
     try {
       parsed.records.push({ value: JSON.parse(line), raw: line });
     } catch (err) {
-      // Keep the slot so positions in the answer match the sender's lines.
+      // Keep the slot so positions in the answer match the sender's records.
       parsed.records.push({ value: undefined, raw: line, error: (err as Error).message });
     }
     seq++;

@@ -247,6 +247,8 @@ const MIGRATIONS: Migration[] = [
     name: "gateway spool",
     // The telemetry gateway's durable spool: one row per accepted batch (the body is freed once
     // the vendor took it), its per-record decisions, and quarantined samples' metadata.
+    // `audit_index` and `delivery_index` are where the batch's two audit entries landed in the
+    // gateway's audit log (an outbox: each is appended after commit and retried until it lands).
     // `gateway_spool` is a single counter row so the back-pressure check is one guarded UPDATE,
     // exact under concurrent writers, instead of a SUM over the pending rows. Due and lease times
     // are milliseconds since the epoch (compared, never shown); the rest is RFC 3339 text.
@@ -280,10 +282,13 @@ const MIGRATIONS: Migration[] = [
         last_error TEXT,
         audit_entry BLOB,
         audit_index INTEGER,
+        delivery_index INTEGER,
         UNIQUE (tenant, sender_key)
       );
       CREATE INDEX gateway_batches_due ON gateway_batches (next_attempt_at, id) WHERE state = 'pending';
       CREATE INDEX gateway_batches_unaudited ON gateway_batches (id) WHERE audit_index IS NULL;
+      CREATE INDEX gateway_batches_undelivered ON gateway_batches (id)
+        WHERE state IN ('sent', 'rejected') AND delivery_index IS NULL;
       CREATE INDEX gateway_batches_tenant ON gateway_batches (tenant, id);
       -- A batch's decisions, one JSON array per batch: a row per record would cost more than
       -- the whole rest of the pipeline (issue 7's throughput target).
@@ -333,10 +338,13 @@ const MIGRATIONS: Migration[] = [
         last_error TEXT,
         audit_entry BYTEA,
         audit_index BIGINT,
+        delivery_index BIGINT,
         UNIQUE (tenant, sender_key)
       );
       CREATE INDEX gateway_batches_due ON gateway_batches (next_attempt_at, id) WHERE state = 'pending';
       CREATE INDEX gateway_batches_unaudited ON gateway_batches (id) WHERE audit_index IS NULL;
+      CREATE INDEX gateway_batches_undelivered ON gateway_batches (id)
+        WHERE state IN ('sent', 'rejected') AND delivery_index IS NULL;
       CREATE INDEX gateway_batches_tenant ON gateway_batches (tenant, id);
       -- A batch's decisions, one JSON array per batch: a row per record would cost more than
       -- the whole rest of the pipeline (issue 7's throughput target).

@@ -1,6 +1,7 @@
 export {
   decodeLogsRequest,
   encodeLogsResponse,
+  encodeOtlpStatus,
   type OtlpDecodeLimits,
   type OtlpEncoding,
   type OtlpLogRecord,

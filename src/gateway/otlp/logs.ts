@@ -6,7 +6,7 @@
  * like a JSON body. Decoding is bounded (Decision 20): record count and AnyValue nesting depth.
  */
 import { CrosscheckError, isCrosscheckError } from "../../errors/index.js";
-import { ExportLogsServiceRequest, ExportLogsServiceResponse } from "./proto.js";
+import { ExportLogsServiceRequest, ExportLogsServiceResponse, Status } from "./proto.js";
 
 export type OtlpEncoding = "json" | "protobuf";
 
@@ -110,6 +110,31 @@ export function encodeLogsResponse(
   }
   const message = ExportLogsServiceResponse.fromObject(hasPartialSuccess ? { partialSuccess } : {});
   return ExportLogsServiceResponse.encode(message).finish();
+}
+
+/** gRPC status codes for the HTTP statuses our errors take (OTLP/HTTP maps them the same way). */
+function grpcCodeOf(httpStatus: number): number {
+  if (httpStatus === 401) return 16; // UNAUTHENTICATED
+  if (httpStatus === 403) return 7; // PERMISSION_DENIED
+  if (httpStatus === 404) return 5; // NOT_FOUND
+  if (httpStatus === 413 || httpStatus === 429) return 8; // RESOURCE_EXHAUSTED
+  if (httpStatus === 503) return 14; // UNAVAILABLE
+  if (httpStatus >= 500) return 13; // INTERNAL
+  return 3; // INVALID_ARGUMENT
+}
+
+/**
+ * The body of an OTLP/HTTP error answer: a google.rpc.Status in the request's encoding, as the
+ * spec requires. The message starts with our stable error code.
+ */
+export function encodeOtlpStatus(
+  httpStatus: number,
+  message: string,
+  encoding: OtlpEncoding,
+): Uint8Array {
+  const status = { code: grpcCodeOf(httpStatus), message };
+  if (encoding === "json") return new TextEncoder().encode(JSON.stringify(status));
+  return Status.encode(Status.fromObject(status)).finish();
 }
 
 // ---- parsing the two encodings into the OTLP/JSON object shape ----

@@ -91,6 +91,10 @@ const root = protobuf.Root.fromJSON({
         ExportLogsServiceResponse: {
           fields: { partialSuccess: { type: "ExportLogsPartialSuccess", id: 1 } },
         },
+        // google.rpc.Status, the body of every OTLP/HTTP error answer (details left out).
+        Status: {
+          fields: { code: { type: "int32", id: 1 }, message: { type: "string", id: 2 } },
+        },
         ExportLogsPartialSuccess: {
           fields: {
             rejectedLogRecords: { type: "int64", id: 1 },
@@ -104,3 +108,4 @@ const root = protobuf.Root.fromJSON({
 
 export const ExportLogsServiceRequest = root.lookupType("otlp.ExportLogsServiceRequest");
 export const ExportLogsServiceResponse = root.lookupType("otlp.ExportLogsServiceResponse");
+export const Status = root.lookupType("otlp.Status");

@@ -38,6 +38,7 @@ const batchRow = (r: Row): BatchRow => ({
   upstreamStatus: nullableNumber(r.upstream_status),
   lastError: (r.last_error as string | null) ?? null,
   auditIndex: nullableNumber(r.audit_index),
+  deliveryIndex: nullableNumber(r.delivery_index),
   idempotencyKey: r.idempotency_key as string,
 });
 
@@ -68,6 +69,7 @@ const BATCH_COLUMNS = [
   "upstream_status",
   "last_error",
   "audit_index",
+  "delivery_index",
   "idempotency_key",
 ];
 
@@ -107,10 +109,12 @@ export function openPostgresGatewayStore(database: PostgresDatabase): GatewaySto
           const [seen] = await tx`SELECT id, idempotency_key FROM gateway_batches
             WHERE tenant = ${batch.tenant} AND sender_key = ${batch.senderKey ?? null}`;
           if (!seen) throw new Error("a conflicting sender key vanished mid-transaction");
+          const [held] = await tx`SELECT id FROM gateway_quarantine WHERE batch_id = ${seen.id}`;
           return {
             id: Number(seen.id),
             duplicate: true,
             idempotencyKey: seen.idempotency_key as string,
+            quarantine: held ? Number(held.id) : undefined,
           };
         }
         const id = Number(inserted[0].id);
@@ -126,7 +130,17 @@ export function openPostgresGatewayStore(database: PostgresDatabase): GatewaySto
           await tx`INSERT INTO gateway_decisions (batch_id, decisions)
             VALUES (${id}, ${encodeDecisions(batch.decisions)})`;
         }
-        return { id, duplicate: false, idempotencyKey };
+        let quarantine: number | undefined;
+        if (batch.quarantine) {
+          const q = batch.quarantine;
+          const [row] = await tx`INSERT INTO gateway_quarantine
+              (tenant, sha256, size, detected_type, reason, received_at, batch_id)
+            VALUES (${batch.tenant}, ${q.sha256}, ${q.size}, ${q.detectedType}, ${q.reason},
+              ${batch.receivedAt}, ${id})
+            RETURNING id`;
+          quarantine = Number(row?.id);
+        }
+        return { id, duplicate: false, idempotencyKey, quarantine };
       });
     },
 
@@ -202,6 +216,28 @@ export function openPostgresGatewayStore(database: PostgresDatabase): GatewaySto
         WHERE id = ${id} AND audit_index IS NULL`;
     },
 
+    async undelivered(limit) {
+      const rows = await sql`SELECT id, tenant, region, idempotency_key, sent_to, upstream_status,
+          COALESCE(sent_at, received_at) AS at
+        FROM gateway_batches
+        WHERE state IN ('sent', 'rejected') AND delivery_index IS NULL AND audit_index IS NOT NULL
+        ORDER BY id LIMIT ${limit}`;
+      return rows.map((r) => ({
+        id: Number(r.id),
+        tenant: r.tenant as string,
+        region: r.region as string,
+        idempotencyKey: r.idempotency_key as string,
+        sentTo: (r.sent_to as string | null) ?? "",
+        upstreamStatus: Number(r.upstream_status ?? 0),
+        at: r.at as string,
+      }));
+    },
+
+    async markDeliveryLogged(id, logIndex) {
+      await sql`UPDATE gateway_batches SET delivery_index = ${logIndex}
+        WHERE id = ${id} AND delivery_index IS NULL`;
+    },
+
     async batch(id) {
       const rows = await sql`SELECT ${sql(BATCH_COLUMNS)} FROM gateway_batches WHERE id = ${id}`;
       return rows[0] ? batchRow(rows[0]) : undefined;
@@ -220,15 +256,6 @@ export function openPostgresGatewayStore(database: PostgresDatabase): GatewaySto
     async decisions(batchId) {
       const rows = await sql`SELECT * FROM gateway_decisions WHERE batch_id = ${batchId}`;
       return decisionRows(batchId, rows[0]);
-    },
-
-    async putQuarantine(q) {
-      const [row] = await sql`INSERT INTO gateway_quarantine
-          (tenant, sha256, size, detected_type, reason, received_at, batch_id)
-        VALUES (${q.tenant}, ${q.sha256}, ${q.size}, ${q.detectedType}, ${q.reason},
-          ${q.receivedAt}, ${q.batchId ?? null})
-        RETURNING id`;
-      return Number(row?.id);
     },
 
     async quarantine(filter) {

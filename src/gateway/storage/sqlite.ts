@@ -13,11 +13,13 @@ import {
   type Row,
   spoolBatchRow,
   spoolFull,
+  type UndeliveredRow,
 } from "./storage.js";
 
 const BATCH = `SELECT id, tenant, region, kind, records, bytes, state, attempts,
   received_at AS receivedAt, sent_at AS sentAt, sent_to AS sentTo, upstream_status AS upstreamStatus,
-  last_error AS lastError, audit_index AS auditIndex, idempotency_key AS idempotencyKey
+  last_error AS lastError, audit_index AS auditIndex, delivery_index AS deliveryIndex,
+  idempotency_key AS idempotencyKey
   FROM gateway_batches`;
 const QUARANTINE = `SELECT id, tenant, sha256, size, detected_type AS detectedType, reason,
   received_at AS receivedAt, batch_id AS batchId FROM gateway_quarantine`;
@@ -55,7 +57,13 @@ export function openSqliteGatewayStore(database: SqliteDatabase): GatewayStore {
             batch.tenant,
             batch.senderKey,
           );
-          if (seen) return { id: seen.id, duplicate: true, idempotencyKey: seen.key };
+          if (seen) {
+            const held = one<{ id: number }>(
+              "SELECT id FROM gateway_quarantine WHERE batch_id = ?",
+              seen.id,
+            );
+            return { id: seen.id, duplicate: true, idempotencyKey: seen.key, quarantine: held?.id };
+          }
         }
         const pending = batch.records > 0;
         const size = pending ? batch.body.length : 0;
@@ -102,7 +110,20 @@ export function openSqliteGatewayStore(database: SqliteDatabase): GatewayStore {
             encodeDecisions(batch.decisions),
           );
         }
-        return { id, duplicate: false, idempotencyKey };
+        let quarantine: number | undefined;
+        if (batch.quarantine) {
+          const q = batch.quarantine;
+          quarantine = Number(
+            db
+              .prepare(
+                `INSERT INTO gateway_quarantine (tenant, sha256, size, detected_type, reason, received_at, batch_id)
+                 VALUES (?, ?, ?, ?, ?, ?, ?)`,
+              )
+              .run(batch.tenant, q.sha256, q.size, q.detectedType, q.reason, batch.receivedAt, id)
+              .lastInsertRowid,
+          );
+        }
+        return { id, duplicate: false, idempotencyKey, quarantine };
       });
       return run.immediate();
     },
@@ -178,6 +199,23 @@ export function openSqliteGatewayStore(database: SqliteDatabase): GatewayStore {
       ).run(logIndex, id);
     },
 
+    async undelivered(limit) {
+      return all<UndeliveredRow>(
+        `SELECT id, tenant, region, idempotency_key AS idempotencyKey, COALESCE(sent_to, '') AS sentTo,
+           COALESCE(upstream_status, 0) AS upstreamStatus, COALESCE(sent_at, received_at) AS at
+         FROM gateway_batches
+         WHERE state IN ('sent', 'rejected') AND delivery_index IS NULL AND audit_index IS NOT NULL
+         ORDER BY id LIMIT ?`,
+        limit,
+      );
+    },
+
+    async markDeliveryLogged(id, logIndex) {
+      db.prepare(
+        "UPDATE gateway_batches SET delivery_index = ? WHERE id = ? AND delivery_index IS NULL",
+      ).run(logIndex, id);
+    },
+
     async batch(id) {
       return one<BatchRow>(`${BATCH} WHERE id = ?`, id);
     },
@@ -198,16 +236,6 @@ export function openSqliteGatewayStore(database: SqliteDatabase): GatewayStore {
         batchId,
         one<Row>("SELECT * FROM gateway_decisions WHERE batch_id = ?", batchId),
       );
-    },
-
-    async putQuarantine(q) {
-      const { lastInsertRowid } = db
-        .prepare(
-          `INSERT INTO gateway_quarantine (tenant, sha256, size, detected_type, reason, received_at, batch_id)
-           VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(q.tenant, q.sha256, q.size, q.detectedType, q.reason, q.receivedAt, q.batchId ?? null);
-      return Number(lastInsertRowid);
     },
 
     async quarantine(filter) {

@@ -357,26 +357,63 @@ for (const backend of backends) {
       expect(await store.batch(999_999)).toBeUndefined();
     });
 
-    it("keeps quarantined samples' metadata", async () => {
+    it("keeps a held sample's metadata with its batch, and names it again for a retry", async () => {
       const { store } = await setup();
-      const { id: batchId } = await store.enqueue(newBatch({ kind: "sample" }), roomy);
-      const q = {
-        tenant: "acme",
+      const held = {
         sha256: "cd".repeat(32),
         size: 1234,
         detectedType: "document",
         reason: "documents are quarantined",
-        receivedAt: "2026-11-23T10:00:00.000Z",
       };
-      const a = await store.putQuarantine({ ...q, batchId });
-      const b = await store.putQuarantine({ ...q, tenant: "globex" });
-      expect(await store.quarantined(a)).toEqual({ ...q, id: a, batchId });
+      const receivedAt = "2026-11-23T10:00:00.000Z";
+      const sample = (tenant: string, senderKey: string) =>
+        newBatch({ kind: "sample", tenant, senderKey, receivedAt, records: 0, quarantine: held });
+      const a = await store.enqueue(sample("acme", "s-1"), roomy);
+      const b = await store.enqueue(sample("globex", "s-1"), roomy);
+      const again = await store.enqueue(sample("acme", "s-1"), roomy);
+      expect(again).toMatchObject({ id: a.id, duplicate: true, quarantine: a.quarantine });
+      const row = { ...held, tenant: "acme", receivedAt, id: a.quarantine, batchId: a.id };
+      expect(await store.quarantined(a.quarantine as number)).toEqual(row);
       expect(await store.quarantine({ limit: 10 })).toEqual([
-        { ...q, id: b, tenant: "globex", batchId: null },
-        { ...q, id: a, batchId },
+        { ...row, tenant: "globex", id: b.quarantine, batchId: b.id },
+        row,
       ]);
-      expect((await store.quarantine({ tenant: "acme", limit: 10 })).map((r) => r.id)).toEqual([a]);
-      expect(await store.quarantined(b + 100)).toBeUndefined();
+      expect((await store.quarantine({ tenant: "acme", limit: 10 })).map((r) => r.id)).toEqual([
+        a.quarantine,
+      ]);
+      expect(await store.quarantined((b.quarantine as number) + 100)).toBeUndefined();
+    });
+
+    it("hands out deliveries to log once the vendor answered and the batch entry is logged", async () => {
+      const { store } = await setup();
+      const a = await store.enqueue(newBatch(), roomy);
+      const b = await store.enqueue(newBatch(), roomy);
+      await store.claimDue(new Date(), 10, 1000);
+      await store.markSent(a.id, {
+        address: "127.0.0.1:9",
+        status: 202,
+        at: "2026-11-23T10:00:01Z",
+      });
+      await store.markRejected(b.id, { status: 422, error: "no", address: "127.0.0.1:9" });
+      expect(await store.undelivered(10)).toEqual([]); // batch entries not logged yet
+      await store.markAudited(a.id, 0);
+      await store.markAudited(b.id, 1);
+      expect(await store.undelivered(10)).toEqual([
+        {
+          id: a.id,
+          tenant: "acme",
+          region: "eu",
+          idempotencyKey: a.idempotencyKey,
+          sentTo: "127.0.0.1:9",
+          upstreamStatus: 202,
+          at: "2026-11-23T10:00:01Z",
+        },
+        expect.objectContaining({ id: b.id, upstreamStatus: 422, sentTo: "127.0.0.1:9" }),
+      ]);
+      await store.markDeliveryLogged(a.id, 2);
+      await store.markDeliveryLogged(a.id, 5); // a second record never moves the first
+      expect((await store.undelivered(10)).map((r) => r.id)).toEqual([b.id]);
+      expect((await store.batch(a.id))?.deliveryIndex).toBe(2);
     });
 
     it("keeps the spool across a restart", async () => {

@@ -52,6 +52,8 @@ export interface NewBatch {
   decisions: NewDecision[];
   /** The audit-log entry for this batch, appended later by the outbox job. */
   auditEntry: Uint8Array;
+  /** A sample held for a reviewer: its row is written in the batch's transaction. */
+  quarantine?: { sha256: string; size: number; detectedType: string; reason: string };
 }
 
 export interface SpoolLimits {
@@ -93,17 +95,9 @@ export interface BatchRow {
   upstreamStatus: number | null;
   lastError: string | null;
   auditIndex: number | null;
+  /** Where the delivery entry landed in the audit log, once the vendor answered. */
+  deliveryIndex: number | null;
   idempotencyKey: string;
-}
-
-export interface NewQuarantine {
-  tenant: string;
-  sha256: string;
-  size: number;
-  detectedType: string;
-  reason: string;
-  receivedAt: string;
-  batchId?: number;
 }
 
 export interface QuarantineRow {
@@ -121,6 +115,20 @@ export interface EnqueueResult {
   id: number;
   duplicate: boolean;
   idempotencyKey: string;
+  /** The quarantine row of a held sample (also when answering a duplicate). */
+  quarantine?: number;
+}
+
+/** A batch that reached the vendor (sent, or refused for good) whose delivery is not logged yet. */
+export interface UndeliveredRow {
+  id: number;
+  tenant: string;
+  region: string;
+  idempotencyKey: string;
+  sentTo: string;
+  upstreamStatus: number;
+  /** RFC 3339; rejected batches have no send time and take their receipt time. */
+  at: string;
 }
 
 export interface GatewayStore {
@@ -143,7 +151,10 @@ export interface GatewayStore {
    * batches back until they expire.
    */
   releaseLeases(now: Date): Promise<number>;
-  /** The vendor took it: the body is freed. A no-op unless the batch is still pending. */
+  /**
+   * The vendor took it: the body is freed. A no-op unless the batch is still pending. Its
+   * delivery entry is then due (`undelivered`).
+   */
   markSent(id: number, result: { address: string; status: number; at: string }): Promise<void>;
   /** Due again at `nextAttemptAt`; the lease is released. A no-op unless pending. */
   markRetry(
@@ -159,11 +170,16 @@ export interface GatewayStore {
   unaudited(limit: number): Promise<{ id: number; auditEntry: Uint8Array }[]>;
   /** Records where the entry landed; the stored copy is dropped (the log holds it now). */
   markAudited(id: number, logIndex: number): Promise<void>;
+  /**
+   * Batches the vendor answered (sent or rejected) whose delivery entry is not logged yet, oldest
+   * first; only those whose batch entry is logged, so a delivery never precedes its batch.
+   */
+  undelivered(limit: number): Promise<UndeliveredRow[]>;
+  markDeliveryLogged(id: number, logIndex: number): Promise<void>;
   batch(id: number): Promise<BatchRow | undefined>;
   /** Newest first; `before` pages by id. */
   batches(filter: { tenant?: string; limit: number; before?: number }): Promise<BatchRow[]>;
   decisions(batchId: number): Promise<(NewDecision & { batchId: number })[]>;
-  putQuarantine(q: NewQuarantine): Promise<number>;
   /** Newest first. */
   quarantine(filter: { tenant?: string; limit: number }): Promise<QuarantineRow[]>;
   quarantined(id: number): Promise<QuarantineRow | undefined>;
