@@ -4,13 +4,10 @@
  * processes starting at once from racing. Never edit a migration that has shipped: add one.
  */
 import type { Database } from "./database.js";
-
-interface Migration {
-  version: number;
-  name: string;
-  sqlite: string;
-  postgres: string;
-}
+import type { Migration } from "./migration.js";
+import { GATEWAY_STATISTICS } from "./migrations/gateway-statistics.js";
+import { LOG_CHECKPOINTS } from "./migrations/log-checkpoints.js";
+import { REVIEW_WORKSPACE } from "./migrations/review-workspace.js";
 
 const MIGRATIONS: Migration[] = [
   {
@@ -495,6 +492,10 @@ const MIGRATIONS: Migration[] = [
       CREATE INDEX releases_channel_status_id ON releases (channel, status, id);
     `,
   },
+  // Newer migrations live one per file in ./migrations/, named for what they add.
+  LOG_CHECKPOINTS,
+  GATEWAY_STATISTICS,
+  REVIEW_WORKSPACE,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
