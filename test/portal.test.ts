@@ -163,10 +163,8 @@ describe.runIf(mustRun)("the Transparency Center in headless Chromium", () => {
       id: submitted.release.envelopeSha256,
       logIndex: submitted.release.logIndex,
     };
-    for (const [who, org, name] of [
-      ["reviewer-alpha", "Alpha Labs", "ada"],
-      ["reviewer-beta", "Beta Review", "bob"],
-    ] as const) {
+    // Beta Review approves from the command line; Alpha Labs will in the browser.
+    for (const [who, org, name] of [["reviewer-beta", "Beta Review", "bob"]] as const) {
       await must([
         "review",
         "approve",
@@ -234,6 +232,74 @@ describe.runIf(mustRun)("the Transparency Center in headless Chromium", () => {
     expect((await fetch(`${origin}/assets/gone-0000.js`)).status).toBe(404);
   });
 
+  it("lets a reviewer judge the findings and approve in the browser, signing with their key", async () => {
+    const reviewer = await newPage();
+    await signIn(reviewer, "reviewer-alpha");
+    await reviewer
+      .getByRole("navigation", { name: "Main" })
+      .getByRole("link", { name: "Review queue" })
+      .click();
+    const queue = reviewer.getByTestId("review-queue");
+    await queue.getByText("Beta Review: approve").waitFor();
+    await reviewer.screenshot({ path: join(SHOTS, "review-queue.png"), fullPage: true });
+    await queue.getByRole("link", { name: "rules 2026.11.23.1" }).click();
+    await reviewer.getByRole("heading", { level: 2, name: "Your review" }).waitFor();
+
+    // Each finding is judged; a rejected one leaves only "Reject" possible.
+    const approve = reviewer.getByRole("button", { name: "Approve and sign" });
+    await reviewer.locator("table.triage").waitFor();
+    const rows = reviewer.locator("table.triage tbody tr");
+    const judged = await rows.count();
+    expect(judged).toBeGreaterThan(0);
+    const first = rows.first();
+    await first.getByLabel("Decision").selectOption("reject");
+    await first.getByRole("button", { name: "Save" }).click();
+    await first.getByRole("button", { name: "Saved" }).waitFor();
+    await reviewer.getByText(/You rejected 1 finding\(s\)/).waitFor();
+    expect(await approve.isDisabled()).toBe(true);
+    for (const row of await rows.all()) {
+      await row.getByLabel("Decision").selectOption("accept");
+      await row.getByLabel("Justification").fill(`Markup in a test rule is expected ${XSS}`);
+      await row.getByRole("button", { name: "Save" }).click();
+      await row.getByRole("button", { name: "Saved" }).waitFor();
+    }
+
+    // The key file is read by the page and imported into WebCrypto; nothing is uploaded.
+    await reviewer
+      .getByLabel("Key file")
+      .setInputFiles(join(dir, "data", "keys", "reviewer-alpha.key"));
+    await reviewer.getByRole("button", { name: "Use this key" }).click();
+    await reviewer.getByTestId("key-in-use").getByText("held by the browser").waitFor();
+    await reviewer.getByText("Organisation (from the trust policy): Alpha Labs").waitFor();
+    await reviewer.getByLabel("Your name, as the verdict states it").fill("ada");
+    await reviewer.getByLabel("Comment").fill(`Reviewed in the browser ${XSS}`);
+    expect(await approve.isEnabled()).toBe(true);
+    await reviewer.screenshot({ path: join(SHOTS, "review-workspace.png"), fullPage: true });
+    await approve.click();
+
+    // Two organisations now approve: the release is published, the verdict shown as signed.
+    await reviewer.getByRole("heading", { level: 1, name: /published/ }).waitFor();
+    const verdict = reviewer.getByTestId("verdict").filter({ hasText: "Alpha Labs" });
+    await verdict.getByText(`Reviewed in the browser ${XSS}`).waitFor();
+    expect(await verdict.textContent()).toContain("Signed by ada with key");
+    expect(await verdict.locator(".triage-list li").count()).toBe(judged);
+    expect(await verdict.innerHTML()).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+    expect(await reviewer.getByRole("heading", { name: "Your review" }).count()).toBe(0);
+    await reviewer.screenshot({ path: join(SHOTS, "review-signed.png"), fullPage: true });
+
+    // The server holds the verdict as the browser signed it: Alpha Labs' key, logged.
+    const detail = (await (await fetch(`${origin}/api/v1/releases/${release.id}`)).json()) as {
+      release: { status: string };
+      reviews: { organization: string; reviewerName: string; verdict: string }[];
+    };
+    expect(detail.release.status).toBe("published");
+    expect(detail.reviews.map((r) => [r.organization, r.reviewerName, r.verdict])).toEqual([
+      ["Beta Review", "bob", "approve"],
+      ["Alpha Labs", "ada", "approve"],
+    ]);
+    await reviewer.context().close();
+  }, 120_000);
+
   it("walks Overview, Releases, the release, verification, the log and telemetry", async () => {
     // Overview
     await page.goto(`${origin}/`);
@@ -245,6 +311,16 @@ describe.runIf(mustRun)("the Transparency Center in headless Chromium", () => {
       .poll(() => page.getByTestId("checkpoint").textContent())
       .toContain("crosscheck.localhost/log");
     await page.getByText(/Gateway .+, dictionary/).waitFor();
+    expect(await page.getByTestId("telemetry-today").textContent()).toMatch(
+      /^Today: \d+ record\(s\) received, \d+ forwarded, \d+ blocked, \d+ quarantined; .+ sent to vendors\.$/,
+    );
+    // Each witness's cosignature is checked in the page; the demo's quorum is two of three.
+    const witnessRows = page.getByTestId("witnesses").locator("tbody tr");
+    expect(await witnessRows.count()).toBe(3);
+    await expect
+      .poll(async () => (await witnessRows.filter({ hasText: /at \d{4}-/ }).count()) >= 2)
+      .toBe(true);
+    await page.getByText("No release is waiting for reviewers.").waitFor();
     await page.screenshot({ path: join(SHOTS, "overview.png"), fullPage: true });
 
     // Releases, filtered
@@ -286,7 +362,7 @@ describe.runIf(mustRun)("the Transparency Center in headless Chromium", () => {
     const states = await page
       .locator("[data-check]")
       .evaluateAll((items) => items.map((i) => i.getAttribute("data-state")));
-    expect(states.length).toBe(12);
+    expect(states.length).toBe(13);
     expect(new Set(states)).toEqual(new Set(["passed"]));
     await result
       .getByText("Alpha Labs, Beta Review")
@@ -405,6 +481,16 @@ describe.runIf(mustRun)("the Transparency Center in headless Chromium", () => {
     await concerns.scrollIntoViewIfNeeded();
     await auditor.screenshot({ path: join(SHOTS, "concern.png"), fullPage: true });
 
+    // A concern can be about one finding rather than the whole release.
+    const about = auditor.getByLabel("About", { exact: true });
+    const finding = String(await about.locator("option").nth(1).getAttribute("value"));
+    await about.selectOption(finding);
+    await auditor
+      .getByRole("textbox", { name: `Raise a concern about finding ${finding}` })
+      .fill("Is this finding a false positive?");
+    await auditor.getByRole("button", { name: "Raise concern" }).click();
+    await concerns.getByRole("heading", { name: `on finding ${finding}`, exact: false }).waitFor();
+
     // A session cookie alone changes nothing: a write without the CSRF token is refused.
     const forged = await auditor.evaluate(async () => {
       const response = await fetch("/api/v1/concerns/1/answers", {
@@ -491,6 +577,105 @@ describe.runIf(mustRun)("the Transparency Center in headless Chromium", () => {
     expect(await vendor.getByRole("heading", { name: "All reports" }).count()).toBe(0);
     const me = await vendor.evaluate(async () => (await fetch("/api/v1/auth/me")).status);
     expect(me).toBe(401);
+
+    expect(dialogs).toEqual([]);
+    expect(pageErrors).toEqual([]);
+    expect(cspViolations).toEqual([]);
+    expect(foreignRequests).toEqual([]);
+  }, 120_000);
+
+  it("lets the vendor sign and submit the next release in the browser, and shows its rule diff as text", async () => {
+    const vendor = await newPage();
+    await signIn(vendor, "vendor");
+    await vendor
+      .getByRole("navigation", { name: "Main" })
+      .getByRole("link", { name: "Submit" })
+      .click();
+    await vendor.getByRole("heading", { level: 1, name: "Submit a release" }).waitFor();
+    await vendor.getByLabel("Key file").setInputFiles(join(dir, "data", "keys", "vendor.key"));
+    await vendor.getByRole("button", { name: "Use this key" }).click();
+    await vendor.getByTestId("key-in-use").waitFor();
+    // The next pack: the probe's metadata changes, a rule is added; both carry markup.
+    const next = join(dir, "probe.yar");
+    writeFileSync(
+      next,
+      `rule markup_probe\n{\n  meta:\n    description = "${XSS} v2"\n  strings:\n    $a = "${XSS}"\n  condition:\n    $a\n}\n\nrule second_probe\n{\n  meta:\n    author = "${IMG_XSS}"\n  strings:\n    $b = { 3C 73 63 72 69 70 74 3E }\n  condition:\n    $b\n}\n`,
+    );
+    const form = vendor.getByRole("form", { name: "Release" });
+    await form.getByLabel("Channel").selectOption("rules");
+    await form.getByLabel("Version").fill("2026.11.23.2");
+    await form.getByLabel("Artifacts").setInputFiles(next);
+    await vendor.screenshot({ path: join(SHOTS, "submit.png"), fullPage: true });
+    await form.getByRole("button", { name: "Sign and submit" }).click();
+    const submitted = vendor.getByTestId("submitted");
+    await submitted.waitFor({ timeout: 30_000 });
+    await submitted.getByRole("link", { name: "its page" }).click();
+    await vendor.getByRole("heading", { level: 1, name: /rules 2026\.11\.23\.2/ }).waitFor();
+
+    // Analysis runs on the server; the diff against 2026.11.23.1 appears once it is done.
+    const diff = vendor.getByTestId("rule-diff");
+    await expect
+      .poll(
+        async () => {
+          await vendor.reload();
+          await vendor.getByRole("heading", { level: 1, name: /rules 2026\.11\.23\.2/ }).waitFor();
+          return diff.count();
+        },
+        { timeout: 30_000 },
+      )
+      .toBe(1);
+    await diff.getByText("1 added, 0 removed, 1 changed").waitFor();
+    await diff.getByText("second_probe", { exact: false }).first().waitFor();
+    // The added rule's source, read from the artifact by the page.
+    await diff.locator("pre.diff-added-block").getByText("second_probe").waitFor();
+    const html = await diff.innerHTML();
+    expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+    expect(html).toContain("&lt;img src=x onerror=alert(1)&gt;");
+    expect(await diff.locator(".yara-keyword").count()).toBeGreaterThan(0);
+    expect(await vendor.locator("main script, main img").count()).toBe(0);
+    await diff.scrollIntoViewIfNeeded();
+    await vendor.screenshot({ path: join(SHOTS, "rule-diff.png"), fullPage: true });
+    await vendor.context().close();
+  }, 120_000);
+
+  it("lets the admin manage accounts and read the trust policy; others may not", async () => {
+    const admin = await newPage();
+    await signIn(admin, "admin");
+    await admin
+      .getByRole("navigation", { name: "Main" })
+      .getByRole("link", { name: "Admin" })
+      .click();
+    await admin.getByRole("heading", { level: 1, name: "Administration" }).waitFor();
+    const policy = admin.getByTestId("policy");
+    await policy.getByText("Alpha Labs", { exact: false }).first().waitFor();
+    await policy.getByText("Beta Review", { exact: false }).first().waitFor();
+    const create = admin.getByRole("form", { name: "New account" });
+    await create.getByLabel("Name").fill("carol");
+    await create.getByLabel("Role").selectOption("auditor");
+    await create.getByLabel(/^Password/).fill("a long enough password");
+    await create.getByRole("button", { name: "Create account" }).click();
+    const users = admin.getByTestId("users");
+    const carol = users.getByRole("row").filter({ hasText: "carol" });
+    await carol.waitFor();
+    await carol.getByLabel("Role of carol").selectOption("reviewer");
+    await expect.poll(() => carol.getByLabel("Role of carol").inputValue()).toBe("reviewer");
+    await carol.getByRole("button", { name: "Disable carol" }).click();
+    await carol.getByText("disabled").waitFor();
+    await admin.screenshot({ path: join(SHOTS, "admin.png"), fullPage: true });
+
+    // Another role sees no admin page and its API refuses.
+    const auditor = await newPage();
+    await signIn(auditor, "auditor");
+    expect(
+      await auditor
+        .getByRole("navigation", { name: "Main" })
+        .getByRole("link", { name: "Admin" })
+        .count(),
+    ).toBe(0);
+    const status = await auditor.evaluate(async () => (await fetch("/api/v1/users")).status);
+    expect(status).toBe(403);
+    await admin.context().close();
+    await auditor.context().close();
 
     expect(dialogs).toEqual([]);
     expect(pageErrors).toEqual([]);

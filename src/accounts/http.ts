@@ -328,6 +328,26 @@ export async function accountRoutes(
     },
   );
 
+  app.post<{ Params: { name: string }; Body: { role: Role } }>(
+    "/users/:name/role",
+    {
+      config: options.writeConfig,
+      onRequest: allow(["admin"]),
+      schema: {
+        summary: "Give a user another role (admin); their sessions end.",
+        tags: ["accounts"],
+        params: Type.Object({ name: UserName }),
+        body: Type.Object({ role: RoleSchema }),
+        response: { 200: User, ...errors },
+      },
+    },
+    async (request) => {
+      await service.setRole(request.params.name, request.body.role);
+      const user = await service.store.user(request.params.name);
+      return user && userOut(user);
+    },
+  );
+
   // ——— concerns ———
 
   app.post<{ Body: Static<typeof ConcernBody> }>(

@@ -75,6 +75,12 @@ export class AccountService {
     }
   }
 
+  async setRole(name: string, role: Role): Promise<void> {
+    if (!(await this.store.setRole(name, role))) {
+      throw new CrosscheckError("E_NOT_FOUND", `There is no user named ${name}.`);
+    }
+  }
+
   // ——— sessions ———
 
   /**

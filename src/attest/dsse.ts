@@ -63,6 +63,12 @@ export interface EnvelopeSigner {
   sign(message: Uint8Array): Uint8Array;
 }
 
+/** A signer whose key lives where signing is asynchronous (WebCrypto in the browser). */
+export interface AsyncEnvelopeSigner {
+  keyid: string;
+  sign(message: Uint8Array): Promise<Uint8Array>;
+}
+
 export interface PublicKey {
   keyid: string;
   algorithm: "ed25519" | "ecdsa-p256";
@@ -108,6 +114,33 @@ export function signEnvelope(
   payload: Uint8Array,
   signers: readonly EnvelopeSigner[],
 ): Envelope {
+  const message = checkedPae(payloadType, payload, signers);
+  return sealEnvelope(
+    payloadType,
+    payload,
+    signers.map((signer) => ({ keyid: signer.keyid, sig: toBase64(signer.sign(message)) })),
+  );
+}
+
+/** `signEnvelope` for signers that sign asynchronously (a WebCrypto key in a page). */
+export async function signEnvelopeAsync(
+  payloadType: string,
+  payload: Uint8Array,
+  signers: readonly AsyncEnvelopeSigner[],
+): Promise<Envelope> {
+  const message = checkedPae(payloadType, payload, signers);
+  const signatures: EnvelopeSignature[] = [];
+  for (const signer of signers) {
+    signatures.push({ keyid: signer.keyid, sig: toBase64(await signer.sign(message)) });
+  }
+  return sealEnvelope(payloadType, payload, signatures);
+}
+
+function checkedPae(
+  payloadType: string,
+  payload: Uint8Array,
+  signers: readonly { keyid: string }[],
+): Uint8Array {
   if (typeof payloadType !== "string" || payloadType === "") {
     throw malformed("An envelope needs a non-empty payload type.");
   }
@@ -115,17 +148,20 @@ export function signEnvelope(
   if (signers.length > MAX_ENVELOPE_SIGNATURES) {
     throw malformed(`An envelope may carry at most ${MAX_ENVELOPE_SIGNATURES} signatures.`);
   }
-  const message = pae(payloadType, payload);
-  const envelope: Envelope = {
-    payloadType,
-    payload: toBase64(payload),
-    signatures: signers.map((signer) => {
-      if (typeof signer.keyid !== "string" || signer.keyid === "") {
-        throw malformed("Every envelope signer needs a keyid.");
-      }
-      return { keyid: signer.keyid, sig: toBase64(signer.sign(message)) };
-    }),
-  };
+  for (const signer of signers) {
+    if (typeof signer.keyid !== "string" || signer.keyid === "") {
+      throw malformed("Every envelope signer needs a keyid.");
+    }
+  }
+  return pae(payloadType, payload);
+}
+
+function sealEnvelope(
+  payloadType: string,
+  payload: Uint8Array,
+  signatures: EnvelopeSignature[],
+): Envelope {
+  const envelope: Envelope = { payloadType, payload: toBase64(payload), signatures };
   if (serializedSize(envelope) > MAX_ENVELOPE_SIZE) {
     throw malformed("The signed envelope would be larger than 1 MiB.");
   }

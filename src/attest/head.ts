@@ -28,6 +28,7 @@ import {
   makeStatement,
   type OpenedStatement,
   openStatement,
+  type Statement,
   type Subject,
   signStatement,
 } from "./statement.js";
@@ -80,11 +81,13 @@ export function signHead(
   predicate: HeadPredicate,
   signer: EnvelopeSigner | readonly EnvelopeSigner[],
 ): Envelope {
+  return signStatement(headStatement(predicate), signer);
+}
+
+/** The unsigned statement (validated): what a signer signs, in a page or the CLI. */
+export function headStatement(predicate: HeadPredicate): Statement<HeadPredicate> {
   parseHeadPredicate(predicate);
-  return signStatement(
-    makeStatement(headSubjects(predicate), HEAD_PREDICATE_TYPE, predicate),
-    signer,
-  );
+  return makeStatement(headSubjects(predicate), HEAD_PREDICATE_TYPE, predicate);
 }
 
 /** Opens a head envelope; which keys verified is returned, not judged (nor is expiry). */

@@ -35,6 +35,7 @@ import {
   makeStatement,
   type OpenedStatement,
   openStatement,
+  type Statement,
   type Subject,
   signStatement,
 } from "./statement.js";
@@ -181,11 +182,13 @@ export function signRelease(
   predicate: ReleasePredicate,
   signer: EnvelopeSigner | readonly EnvelopeSigner[],
 ): Envelope {
+  return signStatement(releaseStatement(predicate), signer);
+}
+
+/** The unsigned statement (validated): what a signer signs, in a page or the CLI. */
+export function releaseStatement(predicate: ReleasePredicate): Statement<ReleasePredicate> {
   parseReleasePredicate(predicate);
-  return signStatement(
-    makeStatement(releaseSubjects(predicate), RELEASE_PREDICATE_TYPE, predicate),
-    signer,
-  );
+  return makeStatement(releaseSubjects(predicate), RELEASE_PREDICATE_TYPE, predicate);
 }
 
 /**

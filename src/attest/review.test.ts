@@ -9,10 +9,12 @@ import {
   REVIEW_PREDICATE_TYPE,
   type ReviewPredicate,
   ReviewPredicateSchema,
+  reviewStatement,
   reviewSubjects,
   schemas,
   signReview,
   signStatement,
+  signStatementAsync,
 } from "./index.js";
 
 const REVIEW: ReviewPredicate = {
@@ -225,5 +227,61 @@ describe("signed reviews", () => {
     expect(() => openReview(signStatement(statement, signer), [key])).toThrow(
       expect.objectContaining({ code: "E_SUBJECT_MISMATCH" }),
     );
+  });
+});
+
+describe("a review's judgement of single findings", () => {
+  const triage = (
+    verdict: "approve" | "reject",
+    items: { finding: string; decision: "accept" | "reject"; justification: string }[],
+  ) => ({ ...clone(REVIEW), verdict, triage: items });
+  const code = (c: string) => expect.objectContaining({ code: c });
+
+  it("carries accepted findings with reasons, and rejected ones in a rejection", () => {
+    const accepted = triage("approve", [
+      { finding: "yara-rules/rules.yar/3", decision: "accept", justification: "test fixture" },
+    ]);
+    expect(parseReviewPredicate(clone(accepted))).toEqual(accepted);
+    const rejected = triage("reject", [
+      { finding: "yara-rules/rules.yar/3", decision: "reject", justification: "" },
+    ]);
+    expect(parseReviewPredicate(clone(rejected))).toEqual(rejected);
+  });
+
+  it("refuses an accepted finding without a reason, an approval that rejects one, and repeats", () => {
+    expect(() =>
+      parseReviewPredicate(
+        triage("approve", [{ finding: "f/1", decision: "accept", justification: "  " }]),
+      ),
+    ).toThrow(code("E_PREDICATE_INVALID"));
+    expect(() =>
+      parseReviewPredicate(
+        triage("approve", [{ finding: "f/1", decision: "reject", justification: "no" }]),
+      ),
+    ).toThrow(/cannot reject a finding/);
+    expect(() =>
+      parseReviewPredicate(
+        triage("reject", [
+          { finding: "f/1", decision: "reject", justification: "" },
+          { finding: "f/1", decision: "accept", justification: "fine" },
+        ]),
+      ),
+    ).toThrow(/judged twice/);
+  });
+
+  it("is signed like any review, also by a signer that signs asynchronously", async () => {
+    const { signerKey, verifierKey } = generateNoteKey("lab.example/reviewer");
+    const sync = ed25519EnvelopeSigner(signerKey);
+    const predicate = triage("approve", [
+      { finding: "f/1", decision: "accept", justification: "expected" },
+    ]) as ReviewPredicate;
+    const envelope = await signStatementAsync(reviewStatement(predicate), [
+      { keyid: sync.keyid, sign: async (message) => sync.sign(message) },
+    ]);
+    // Ed25519 is deterministic: the same bytes as the synchronous path.
+    expect(envelope).toEqual(signReview(predicate, sync));
+    const opened = openReview(envelope, [publicKeyFromVerifierKey(verifierKey)]);
+    expect(opened.verifiedKeyids).toEqual([sync.keyid]);
+    expect(opened.predicate.triage).toEqual(predicate.triage);
   });
 });

@@ -14,8 +14,13 @@
  *   findings      {reportSha256, count?: {critical, high, medium, low}}
  *   analyzers     [{name, version}]
  *   comment       up to 4096 characters
+ *   triage        optional: [{finding, decision: accept|reject, justification}], the reviewer's
+ *                 judgement of individual findings of that report (finding ids are the report's);
+ *                 an accepted finding needs a justification, and a verdict that approves may
+ *                 reject no finding
  */
 import { type Static, Type } from "@sinclair/typebox";
+import { CrosscheckError } from "../errors/index.js";
 import type { Envelope, EnvelopeSigner, PublicKey } from "./dsse.js";
 import {
   Channel,
@@ -34,6 +39,7 @@ import {
   makeStatement,
   type OpenedStatement,
   openStatement,
+  type Statement,
   type Subject,
   signStatement,
 } from "./statement.js";
@@ -73,6 +79,21 @@ export const ReviewPredicateSchema = Type.Object(
       maxItems: 64,
     }),
     comment: Text(4096, "at most 4096 characters"),
+    triage: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            finding: Name(512, "the finding's id in the report"),
+            decision: Type.Union([Type.Literal("accept"), Type.Literal("reject")], {
+              description: "accept (acceptable, with a justification) or reject",
+            }),
+            justification: Text(4096, "why; required to accept"),
+          },
+          CLOSED,
+        ),
+        { maxItems: 4096, description: "the reviewer's judgement of individual findings" },
+      ),
+    ),
   },
   {
     ...CLOSED,
@@ -102,8 +123,41 @@ export function parseReviewPredicate(
   const predicate = checkSchema(ReviewPredicateSchema, value, what);
   checkUniqueNames(what, "/artifacts", predicate.artifacts);
   checkTimestamp(what, "/timeVerified", predicate.timeVerified);
+  checkTriage(predicate);
   if (subjects) checkSubjects("review", subjects, reviewSubjects(predicate));
   return predicate;
+}
+
+function checkTriage(predicate: ReviewPredicate): void {
+  const seen = new Set<string>();
+  for (const [i, t] of (predicate.triage ?? []).entries()) {
+    const at = `The review predicate is invalid at /triage/${i}`;
+    if (seen.has(t.finding)) {
+      throw new CrosscheckError(
+        "E_PREDICATE_INVALID",
+        `${at}: finding ${JSON.stringify(t.finding)} is judged twice.`,
+      );
+    }
+    seen.add(t.finding);
+    if (t.decision === "accept" && t.justification.trim() === "") {
+      throw new CrosscheckError(
+        "E_PREDICATE_INVALID",
+        `${at}: accepting a finding needs a justification.`,
+      );
+    }
+    if (t.decision === "reject" && predicate.verdict === "approve") {
+      throw new CrosscheckError(
+        "E_PREDICATE_INVALID",
+        `${at}: a verdict that approves cannot reject a finding; reject the release instead.`,
+      );
+    }
+  }
+}
+
+/** The unsigned statement of a review (validated): what a signer signs, in a page or the CLI. */
+export function reviewStatement(predicate: ReviewPredicate): Statement<ReviewPredicate> {
+  parseReviewPredicate(predicate);
+  return makeStatement(reviewSubjects(predicate), REVIEW_PREDICATE_TYPE, predicate);
 }
 
 /** Validates the predicate and signs it as an in-toto statement about the judged artifacts. */
@@ -111,11 +165,7 @@ export function signReview(
   predicate: ReviewPredicate,
   signer: EnvelopeSigner | readonly EnvelopeSigner[],
 ): Envelope {
-  parseReviewPredicate(predicate);
-  return signStatement(
-    makeStatement(reviewSubjects(predicate), REVIEW_PREDICATE_TYPE, predicate),
-    signer,
-  );
+  return signStatement(reviewStatement(predicate), signer);
 }
 
 /** Opens a review envelope; which keys verified is returned, not judged. */

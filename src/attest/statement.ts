@@ -14,11 +14,13 @@ import { type Static, Type } from "@sinclair/typebox";
 import { sha256, toHex, utf8Decode, utf8Encode } from "../crypto/index.js";
 import { CrosscheckError } from "../errors/index.js";
 import {
+  type AsyncEnvelopeSigner,
   type Envelope,
   type EnvelopeSigner,
   type PublicKey,
   serializeEnvelope,
   signEnvelope,
+  signEnvelopeAsync,
   verifyEnvelope,
 } from "./dsse.js";
 import { parseStrictJson } from "./json.js";
@@ -145,6 +147,14 @@ export interface OpenedStatement<P> {
   logEntry: Uint8Array;
   /** The distinct keyids whose signature verified; the caller decides whether that is enough. */
   verifiedKeyids: string[];
+}
+
+/** Signs a statement as an in-toto DSSE envelope with signers that sign asynchronously. */
+export function signStatementAsync(
+  statement: Statement,
+  signers: readonly AsyncEnvelopeSigner[],
+): Promise<Envelope> {
+  return signEnvelopeAsync(IN_TOTO_PAYLOAD_TYPE, serializeStatement(statement), signers);
 }
 
 /** Signs a statement as an in-toto DSSE envelope. */

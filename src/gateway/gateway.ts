@@ -30,7 +30,14 @@ import { Forwarder } from "./forward/index.js";
 import { type InputRecord, processBatch, type TenantRuntime } from "./pipeline.js";
 import { TenantPolicy } from "./redaction-policy.js";
 import { classifySample, receiveSample, type SampleType } from "./samples/index.js";
-import type { GatewayStore, NewDecision, UndeliveredRow } from "./storage/index.js";
+import {
+  type GatewayStatistics,
+  type GatewayStore,
+  type NewDecision,
+  tallyDecisions,
+  type UndeliveredRow,
+  utcDay,
+} from "./storage/index.js";
 import type { TenantKeys } from "./tenant-keys.js";
 
 export interface GatewayOptions {
@@ -242,6 +249,10 @@ export class TelemetryGateway {
         receivedAt: received,
         decisions: outcome.decisions,
         auditEntry,
+        // Event names the dictionary does not declare are the sender's text: never published.
+        tally: tallyDecisions(outcome.decisions, {
+          declared: (name) => dictionary.event(name) !== undefined,
+        }),
       },
       this.spoolLimits(),
     );
@@ -275,6 +286,8 @@ export class TelemetryGateway {
     try {
       const type = await classifySample(sample.path);
       const action = tenant.policy.sampleAction(type.kind);
+      // What the audit entry and the statistics count a sample as.
+      const eventType = `sample:${type.kind}`;
       const received = rfc3339(this.now());
       const idempotencyKey = newIdempotencyKey();
       const decision: NewDecision = {
@@ -302,7 +315,7 @@ export class TelemetryGateway {
           quarantined: action === "quarantine" ? 1 : 0,
           bytesIn: sample.size,
           bytesOut: decision.bytesOut,
-          events: { [`sample:${type.kind}`]: 1 },
+          events: { [eventType]: 1 },
           redactions: {},
         },
         [decision],
@@ -328,6 +341,7 @@ export class TelemetryGateway {
             receivedAt: received,
             decisions: [decision],
             auditEntry,
+            tally: tallyDecisions([decision], { untyped: eventType }),
             quarantine: held && {
               sha256: sample.sha256,
               size: sample.size,
@@ -358,6 +372,19 @@ export class TelemetryGateway {
     } finally {
       rmSync(sample.path, { force: true });
     }
+  }
+
+  /**
+   * The counters of the last `days` UTC days, today included — today by this gateway's clock,
+   * the one batches are dated by.
+   */
+  async statistics(
+    days: number,
+  ): Promise<{ from: string; to: string; statistics: GatewayStatistics }> {
+    const now = this.now();
+    const to = utcDay(now);
+    const from = utcDay(new Date(now.getTime() - (days - 1) * 86_400_000));
+    return { from, to, statistics: await this.store.statistics({ from, to }) };
   }
 
   /** Moves a received sample to `quarantine/<sha256>` durably; says whether it was new there. */

@@ -5,6 +5,8 @@
  *   POST /v1/logs          tenant: OTLP/HTTP logs, JSON or protobuf → ExportLogsServiceResponse
  *   POST /v1/samples       tenant: a file sample, streamed → {sha256, type, action}
  *   GET  /api/v1/gateway/status                    public: dictionary, regions, spool
+ *   GET  /api/v1/gateway/stats[?days=14]           public: daily counts, never record contents
+ *   GET  /api/v1/gateway/dictionary                public: the data dictionary in force
  *   GET  /api/v1/gateway/batches[?tenant]          auditor, admin; a tenant sees its own
  *   GET  /api/v1/gateway/batches/:id               one batch with its decisions
  *   GET  /api/v1/gateway/quarantine                reviewer only: held samples
@@ -15,6 +17,7 @@
  * forwarded twice. A full spool answers 429 with Retry-After (back-pressure, never a drop).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { CompiledDictionary, FieldSpec } from "../dictionary/index.js";
 import { CrosscheckError } from "../errors/index.js";
 import { logRoutes } from "../log/index.js";
 import type { TelemetryGateway } from "./gateway.js";
@@ -27,6 +30,7 @@ import {
   toGatewayRecord,
 } from "./otlp/index.js";
 import type { InputRecord } from "./pipeline.js";
+import type { Counts, GatewayStatistics } from "./storage/index.js";
 
 export interface Identity {
   role: string;
@@ -42,6 +46,10 @@ export interface GatewayRoutesOptions {
 }
 
 const SENDER_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
+const DEFAULT_DAYS = 14;
+const MAX_DAYS = 90;
+/** Public statistics are recomputed at most this often, however many ask. */
+const STATS_TTL_MS = 2000;
 
 export async function gatewayRoutes(
   app: FastifyInstance,
@@ -157,6 +165,42 @@ export async function gatewayRoutes(
     };
   });
 
+  // Public, aggregate only: counts per day, event type, entity type, tenant, region and the
+  // address bytes went to. Tenants and regions are already public (status); event types are the
+  // dictionary's (undeclared names are bucketed when counted); nothing of a record is shown.
+  const statsCache = new Map<number, { until: number; report: Promise<StatisticsReport> }>();
+  app.get(
+    "/api/v1/gateway/stats",
+    async (request: FastifyRequest<{ Querystring: { days?: string } }>, reply) => {
+      const days = daysOf(request.query.days);
+      const now = Date.now();
+      let cached = statsCache.get(days);
+      if (!cached || cached.until <= now) {
+        const report = gateway
+          .statistics(days)
+          .then(({ from, to, statistics }) => statisticsReport(gateway, from, to, statistics));
+        const entry = { until: now + STATS_TTL_MS, report };
+        statsCache.set(days, entry);
+        // A failure is not kept: the next request asks the database again.
+        report.catch(() => {
+          if (statsCache.get(days) === entry) statsCache.delete(days);
+        });
+        cached = entry;
+      }
+      reply.header("cache-control", `public, max-age=${STATS_TTL_MS / 1000}`);
+      return cached.report;
+    },
+  );
+
+  app.get("/api/v1/gateway/dictionary", async () => {
+    const dictionary = gateway.currentDictionary();
+    return publishedDictionary(
+      dictionary,
+      gateway.dictionary.version(),
+      gateway.dictionary.verified,
+    );
+  });
+
   app.get(
     "/api/v1/gateway/batches",
     async (
@@ -220,6 +264,238 @@ export async function gatewayRoutes(
     authorizeAdd: () => {
       throw new CrosscheckError("E_FORBIDDEN", "Only the gateway itself appends to its audit log.");
     },
+  });
+}
+
+function daysOf(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_DAYS;
+  const days = /^[0-9]{1,3}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(days >= 1 && days <= MAX_DAYS)) {
+    throw new CrosscheckError(
+      "E_INVALID_INPUT",
+      `days must be a whole number from 1 to ${MAX_DAYS}; got ${JSON.stringify(value.slice(0, 20))}.`,
+    );
+  }
+  return days;
+}
+
+type Totals = Counts & { redactions: number };
+
+/** `GET /api/v1/gateway/stats`. Every list is sorted; days run oldest first. */
+export interface StatisticsReport {
+  gateway: string;
+  /** The inclusive range of UTC days; `to` is today. */
+  from: string;
+  to: string;
+  today: Totals & { day: string; delivered: { batches: number; bytes: number } };
+  totals: Totals & { delivered: { batches: number; bytes: number } };
+  /** Every day of the range, days without records included. */
+  days: (Totals & { day: string })[];
+  /** Per event type, with its records on each day that had any. */
+  eventTypes: (Counts & { eventType: string; days: { day: string; records: number }[] })[];
+  /** Redactions (personal data found and masked, pseudonymised, dropped or blocked) per entity type. */
+  entities: { entity: string; count: number; days: { day: string; count: number }[] }[];
+  /** Per tenant; `region` is its configured one (null for a tenant no longer configured). */
+  tenants: (Totals & { tenant: string; region: string | null })[];
+  /** Per region: what its tenants sent, and the addresses its bytes were delivered to. */
+  regions: (Counts & {
+    region: string;
+    delivered: { destination: string; batches: number; bytes: number }[];
+  })[];
+}
+
+const noCounts = (): Counts => ({
+  records: 0,
+  forwarded: 0,
+  blocked: 0,
+  quarantined: 0,
+  bytesIn: 0,
+  bytesOut: 0,
+});
+
+function addCounts(into: Counts, from: Counts): void {
+  into.records += from.records;
+  into.forwarded += from.forwarded;
+  into.blocked += from.blocked;
+  into.quarantined += from.quarantined;
+  into.bytesIn += from.bytesIn;
+  into.bytesOut += from.bytesOut;
+}
+
+const countsIn = (c: Counts): Counts => ({
+  records: c.records,
+  forwarded: c.forwarded,
+  blocked: c.blocked,
+  quarantined: c.quarantined,
+  bytesIn: c.bytesIn,
+  bytesOut: c.bytesOut,
+});
+
+function statisticsReport(
+  gateway: TelemetryGateway,
+  from: string,
+  to: string,
+  statistics: GatewayStatistics,
+): StatisticsReport {
+  const days = new Map<string, Totals & { day: string }>();
+  for (let t = Date.parse(`${from}T00:00:00Z`); ; t += 86_400_000) {
+    const day = new Date(t).toISOString().slice(0, 10);
+    days.set(day, { day, ...noCounts(), redactions: 0 });
+    if (day >= to) break;
+  }
+  const eventTypes = new Map<string, StatisticsReport["eventTypes"][number]>();
+  for (const row of statistics.events) {
+    const day = days.get(row.day);
+    if (day) addCounts(day, row);
+    let type = eventTypes.get(row.eventType);
+    if (!type) {
+      type = { eventType: row.eventType, ...noCounts(), days: [] };
+      eventTypes.set(row.eventType, type);
+    }
+    addCounts(type, row);
+    if (row.records > 0) type.days.push({ day: row.day, records: row.records });
+  }
+  const entities = new Map<string, StatisticsReport["entities"][number]>();
+  for (const row of statistics.redactions) {
+    const day = days.get(row.day);
+    if (day) day.redactions += row.count;
+    let entity = entities.get(row.entity);
+    if (!entity) {
+      entity = { entity: row.entity, count: 0, days: [] };
+      entities.set(row.entity, entity);
+    }
+    entity.count += row.count;
+    entity.days.push({ day: row.day, count: row.count });
+  }
+  const delivered = { batches: 0, bytes: 0 };
+  const deliveredToday = { batches: 0, bytes: 0 };
+  const destinations = new Map<string, Map<string, { batches: number; bytes: number }>>();
+  for (const row of statistics.deliveries) {
+    delivered.batches += row.batches;
+    delivered.bytes += row.bytes;
+    if (row.day === to) {
+      deliveredToday.batches += row.batches;
+      deliveredToday.bytes += row.bytes;
+    }
+    let byAddress = destinations.get(row.region);
+    if (!byAddress) {
+      byAddress = new Map();
+      destinations.set(row.region, byAddress);
+    }
+    const sum = byAddress.get(row.destination) ?? { batches: 0, bytes: 0 };
+    sum.batches += row.batches;
+    sum.bytes += row.bytes;
+    byAddress.set(row.destination, sum);
+  }
+  // Configured regions are listed even before they carried anything.
+  const regionNames = new Set([
+    ...gateway.config.regions.map((r) => r.region),
+    ...statistics.regions.map((r) => r.region),
+    ...destinations.keys(),
+  ]);
+  const regions = [...regionNames].sort().map((region) => ({
+    region,
+    ...countsIn(statistics.regions.find((r) => r.region === region) ?? noCounts()),
+    delivered: [...(destinations.get(region) ?? new Map()).entries()]
+      .map(([destination, sum]) => ({ destination, batches: sum.batches, bytes: sum.bytes }))
+      .sort((a, b) => (a.destination < b.destination ? -1 : 1)),
+  }));
+  const totals: Totals = { ...noCounts(), redactions: 0 };
+  for (const day of days.values()) {
+    addCounts(totals, day);
+    totals.redactions += day.redactions;
+  }
+  const today = days.get(to) ?? { day: to, ...noCounts(), redactions: 0 };
+  const byName = (a: { eventType: string }, b: { eventType: string }) =>
+    a.eventType < b.eventType ? -1 : 1;
+  return {
+    gateway: gateway.config.name,
+    from,
+    to,
+    today: { ...today, delivered: deliveredToday },
+    totals: { ...totals, delivered },
+    days: [...days.values()],
+    eventTypes: [...eventTypes.values()].sort(byName),
+    entities: [...entities.values()].sort((a, b) => (a.entity < b.entity ? -1 : 1)),
+    tenants: statistics.tenants.map((t) => ({
+      tenant: t.tenant,
+      region: gateway.config.tenants.get(t.tenant)?.region ?? null,
+      ...countsIn(t),
+      redactions: t.redactions,
+    })),
+    regions,
+  };
+}
+
+/** One declared field as published: `path` joins object keys with "/" (the gateway's field ids). */
+export interface PublishedField {
+  path: string;
+  type: string;
+  items?: string;
+  purpose: string;
+  sensitivity: string;
+  retentionDays: number;
+  required: boolean;
+  description?: string;
+  values?: readonly string[];
+}
+
+/** `GET /api/v1/gateway/dictionary`: the reviewed dictionary the gateway enforces now. */
+export interface PublishedDictionary {
+  name: string;
+  /** The release's version (the dictionary's own when the source is a file). */
+  version: string;
+  /** False when the gateway runs on an unreviewed development file. */
+  verified: boolean;
+  description?: string;
+  /** Fields every event carries (besides `event`, its type's name). */
+  common: PublishedField[];
+  events: { name: string; description: string; fields: PublishedField[] }[];
+}
+
+const published = new WeakMap<CompiledDictionary, PublishedDictionary>();
+
+function publishedDictionary(
+  compiled: CompiledDictionary,
+  version: string | undefined,
+  verified: boolean,
+): PublishedDictionary {
+  let out = published.get(compiled);
+  if (!out) {
+    const d = compiled.dictionary;
+    out = {
+      name: d.name,
+      version: version ?? d.version,
+      verified,
+      ...(d.description !== undefined ? { description: d.description } : {}),
+      common: flatFields(d.common, ""),
+      events: d.events.map((e) => ({
+        name: e.name,
+        description: e.description,
+        fields: flatFields(e.fields, ""),
+      })),
+    };
+    published.set(compiled, out);
+  }
+  return out;
+}
+
+/** Fields depth first, each object before its own fields. */
+function flatFields(fields: readonly FieldSpec[], prefix: string): PublishedField[] {
+  return fields.flatMap((f) => {
+    const path = `${prefix}${f.name}`;
+    const field: PublishedField = {
+      path,
+      type: f.type,
+      ...(f.items !== undefined ? { items: f.items } : {}),
+      purpose: f.purpose,
+      sensitivity: f.sensitivity,
+      retentionDays: f.retentionDays,
+      required: f.required,
+      ...(f.description !== undefined ? { description: f.description } : {}),
+      ...(f.values !== undefined ? { values: f.values } : {}),
+    };
+    return [field, ...flatFields(f.fields ?? [], `${path}/`)];
   });
 }
 

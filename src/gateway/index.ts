@@ -31,8 +31,22 @@ export {
   type SampleResult,
   TelemetryGateway,
 } from "./gateway.js";
-export { type GatewayRoutesOptions, gatewayRoutes, type Identity } from "./http.js";
+export {
+  type GatewayRoutesOptions,
+  gatewayRoutes,
+  type Identity,
+  type PublishedDictionary,
+  type PublishedField,
+  type StatisticsReport,
+} from "./http.js";
 export { type InputRecord, processBatch, type TenantRuntime } from "./pipeline.js";
 export { TenantPolicy } from "./redaction-policy.js";
-export { type GatewayStore, openGatewayStore } from "./storage/index.js";
+export {
+  type Counts,
+  type GatewayStatistics,
+  type GatewayStore,
+  NO_EVENT_TYPE,
+  openGatewayStore,
+  UNDECLARED_EVENT_TYPE,
+} from "./storage/index.js";
 export { loadTenantSecret, type TenantKeys, tenantKeys } from "./tenant-keys.js";

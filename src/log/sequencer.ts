@@ -38,6 +38,12 @@ export interface SequencerOptions {
   signer: NoteSigner;
   /** Most entries integrated in one transaction. */
   maxBatch?: number;
+  /**
+   * For a log without witnesses, whose every signed checkpoint is published as it commits: the
+   * clock that stamps each one in the checkpoint history (written in the batch's transaction).
+   * A witnessed log leaves it out and records what its quorum cosigned instead.
+   */
+  recordCheckpoints?: () => Date;
 }
 
 export interface AddResult {
@@ -63,6 +69,7 @@ export class Sequencer {
   private readonly storage: LogStorage;
   private readonly signer: NoteSigner;
   private readonly maxBatch: number;
+  private readonly recordCheckpoints: (() => Date) | undefined;
   private published: TreeState;
   private edge: EdgeTiles;
   private bundles: EntryBundles;
@@ -82,6 +89,7 @@ export class Sequencer {
     this.signer = options.signer;
     this.origin = options.signer.name;
     this.maxBatch = options.maxBatch ?? 4096;
+    this.recordCheckpoints = options.recordCheckpoints;
     this.published = state;
     this.edge = edge;
     this.bundles = bundles;
@@ -217,7 +225,7 @@ export class Sequencer {
 
     let state = previous;
     if (dedup.length > 0) {
-      state = this.signState(range);
+      state = signTreeState(this.signer, range);
       await this.storage.integrate({
         previousSize: previous.size,
         state,
@@ -226,6 +234,7 @@ export class Sequencer {
         bundles: bundles
           .touched()
           .map((b) => ({ index: b.index, data: encodeEntryBundle(b.entries) })),
+        publishedAt: this.recordCheckpoints?.().toISOString(),
       });
       this.published = state;
       this.edge = edge.settled();
@@ -240,17 +249,13 @@ export class Sequencer {
       });
     });
   }
+}
 
-  private signState(range: CompactRange): TreeState {
-    const root = range.root();
-    const body = formatCheckpoint({ origin: this.origin, size: range.size, root, extensions: [] });
-    return {
-      size: range.size,
-      root,
-      peaks: range.peaks,
-      checkpoint: signNote(body, [this.signer]),
-    };
-  }
+/** The state of the tree `range` holds, with its checkpoint signed by the log's key. */
+export function signTreeState(signer: NoteSigner, range: CompactRange): TreeState {
+  const root = range.root();
+  const body = formatCheckpoint({ origin: signer.name, size: range.size, root, extensions: [] });
+  return { size: range.size, root, peaks: range.peaks, checkpoint: signNote(body, [signer]) };
 }
 
 /** The signed empty tree: the state a new log is created with. */
@@ -274,7 +279,8 @@ export function checkEntry(entry: Uint8Array): void {
   }
 }
 
-async function loadRightEdge(storage: LogStorage) {
+/** The stored state and the partial tiles and bundle at its right edge, checked against its root. */
+export async function loadRightEdge(storage: LogStorage) {
   const state = await storage.readState();
   if (!state) {
     throw new CrosscheckError(

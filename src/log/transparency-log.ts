@@ -11,7 +11,12 @@ import { proveConsistency, proveInclusion, type TileSource } from "./proofs.js";
 import { type AddResult, emptyTreeState, Sequencer } from "./sequencer.js";
 import { openPostgresLogStorage } from "./storage/postgres.js";
 import { openSqliteLogStorage } from "./storage/sqlite.js";
-import type { LogStorage, TreeState } from "./storage/storage.js";
+import type {
+  CheckpointPage,
+  LogStorage,
+  PublishedCheckpoint,
+  TreeState,
+} from "./storage/storage.js";
 
 export interface OpenLogOptions {
   database: Database;
@@ -25,6 +30,8 @@ export interface OpenLogOptions {
    * one handed to `publishCosigned`, and nothing before the first.
    */
   witnessed?: boolean;
+  /** The clock that stamps published checkpoints in the history. */
+  now?: () => Date;
 }
 
 const HASH = 32;
@@ -36,6 +43,7 @@ export class TransparencyLog {
   private readonly sequencer: Sequencer;
   private readonly fullTiles: TileCache;
   private readonly witnessed: boolean;
+  private readonly now: () => Date;
   private cosigned: { size: number; note: string } | undefined;
 
   private constructor(
@@ -45,8 +53,10 @@ export class TransparencyLog {
     cacheSize: number,
     witnessed: boolean,
     cosigned: string | undefined,
+    now: () => Date,
   ) {
     this.witnessed = witnessed;
+    this.now = now;
     this.cosigned = cosigned === undefined ? undefined : { size: sizeOf(cosigned), note: cosigned };
     this.storage = storage;
     this.sequencer = sequencer;
@@ -57,26 +67,24 @@ export class TransparencyLog {
 
   /** Migrates the database, binds (or creates) the log named by the key, and loads its state. */
   static async open(options: OpenLogOptions): Promise<TransparencyLog> {
-    const signer =
-      typeof options.signer === "string" ? parseSignerKey(options.signer) : options.signer;
-    const verifierKey = "verifierKey" in signer ? String(signer.verifierKey) : "";
-    if (!verifierKey) {
-      throw new CrosscheckError("E_KEY_MALFORMED", "The log's signer carries no verifier key.");
-    }
-    await migrate(options.database);
-    const bind = { origin: signer.name, verifierKey, initialState: () => emptyTreeState(signer) };
-    const storage =
-      options.database.kind === "sqlite"
-        ? openSqliteLogStorage(options.database, bind)
-        : await openPostgresLogStorage(options.database, bind);
-    const sequencer = await Sequencer.start({ storage, signer, maxBatch: options.maxBatch });
+    const { storage, signer, verifierKey } = await openLogStorage(options);
+    const now = options.now ?? (() => new Date());
+    const witnessed = options.witnessed ?? false;
+    const sequencer = await Sequencer.start({
+      storage,
+      signer,
+      maxBatch: options.maxBatch,
+      // Without witnesses every signed checkpoint is published, so it is recorded as it commits.
+      recordCheckpoints: witnessed ? undefined : now,
+    });
     return new TransparencyLog(
       storage,
       sequencer,
       verifierKey,
       options.tileCacheSize ?? 8192,
-      options.witnessed ?? false,
+      witnessed,
       await storage.readCosigned(),
+      now,
     );
   }
 
@@ -104,12 +112,28 @@ export class TransparencyLog {
     return this.sequencer.state.checkpoint;
   }
 
-  /** Records a checkpoint its witness quorum cosigned; an older one than the current is ignored. */
+  /**
+   * Records a checkpoint its witness quorum cosigned, and in the checkpoint history; an older one
+   * than the current is ignored, and the current one again (the collector's retries) is no write.
+   */
   async publishCosigned(note: string): Promise<void> {
-    const size = sizeOf(note);
-    if (this.cosigned && this.cosigned.size > size) return;
-    await this.storage.writeCosigned(size, note);
+    const { size, root } = checkpointOf(note);
+    if (this.cosigned && (this.cosigned.size > size || this.cosigned.note === note)) return;
+    await this.storage.writeCosigned({
+      size,
+      root,
+      checkpoint: note,
+      publishedAt: this.now().toISOString(),
+    });
     if (!this.cosigned || this.cosigned.size <= size) this.cosigned = { size, note };
+  }
+
+  /**
+   * Published checkpoints, newest first, from the history: what the quorum cosigned when the
+   * log is witnessed, else every checkpoint it signed. Page with `before` = the last size seen.
+   */
+  checkpoints(page: CheckpointPage): Promise<PublishedCheckpoint[]> {
+    return this.storage.readCheckpoints(page);
   }
 
   /** Calls `listener` with every newly published tree state. */
@@ -179,6 +203,26 @@ export class TransparencyLog {
   }
 }
 
+/**
+ * Migrates the database and binds (or creates) the log named by the key: its storage, without a
+ * sequencer. `TransparencyLog.open` starts from here; bulk loads (`bulkAppend`) write to it.
+ */
+export async function openLogStorage(options: Pick<OpenLogOptions, "database" | "signer">) {
+  const signer =
+    typeof options.signer === "string" ? parseSignerKey(options.signer) : options.signer;
+  const verifierKey = "verifierKey" in signer ? String(signer.verifierKey) : "";
+  if (!verifierKey) {
+    throw new CrosscheckError("E_KEY_MALFORMED", "The log's signer carries no verifier key.");
+  }
+  await migrate(options.database);
+  const bind = { origin: signer.name, verifierKey, initialState: () => emptyTreeState(signer) };
+  const storage: LogStorage =
+    options.database.kind === "sqlite"
+      ? openSqliteLogStorage(options.database, bind)
+      : await openPostgresLogStorage(options.database, bind);
+  return { storage, signer, verifierKey };
+}
+
 function notFound(kind: string, level: number, index: number, width: number, size: number) {
   const what = kind === "entries" ? `entry bundle ${index}` : `tile ${level}/${index}`;
   return new CrosscheckError(
@@ -216,6 +260,10 @@ class TileCache {
   }
 }
 
+function checkpointOf(note: string) {
+  return parseCheckpoint(note.slice(0, note.indexOf("\n\n") + 1));
+}
+
 function sizeOf(note: string): number {
-  return parseCheckpoint(note.slice(0, note.indexOf("\n\n") + 1)).size;
+  return checkpointOf(note).size;
 }

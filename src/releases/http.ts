@@ -10,6 +10,8 @@
  *   GET  /releases/:sha256                  one release: status, jobs, reviews, report digest
  *   GET  /releases/:sha256/report           the findings report (the bytes reviewers sign)
  *   POST /releases/:sha256/reviews          reviewer: {review} envelope
+ *   GET  /releases/:sha256/triage           reviewer: draft judgements of single findings
+ *   PUT  /releases/:sha256/triage           reviewer: {finding, decision, justification}
  *   GET  /channels/:channel                 newest submitted and newest published
  *   GET  /channels/:channel/latest          newest published release (metadata)
  *   GET  /channels/:channel/bundle          its bundle, proved against the newest cosigned checkpoint
@@ -18,16 +20,29 @@
  */
 import { type Static, Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { type Envelope, openRelease, parseEnvelope } from "../attest/index.js";
+import {
+  type Envelope,
+  openRelease,
+  openReview,
+  parseEnvelope,
+  type ReviewPredicate,
+} from "../attest/index.js";
 import { CrosscheckError } from "../errors/index.js";
 import { serializeBundle } from "../verify/index.js";
+import { rfc3339 } from "./context.js";
 import type { ReleaseService } from "./service.js";
-import type { ReleaseRow, Role } from "./storage/index.js";
+import type { ReleaseRow, ReviewRow, Role } from "./storage/index.js";
 
 export interface ReleaseRoutesOptions {
   service: ReleaseService;
-  /** Throws E_UNAUTHORIZED / E_FORBIDDEN unless the request carries a token of one of `roles`. */
-  authorize: (request: FastifyRequest, roles: readonly Role[]) => Promise<void>;
+  /**
+   * Who the request is (bearer token or session), if its role is one of `roles` (admin passes
+   * all); throws E_UNAUTHORIZED / E_FORBIDDEN otherwise.
+   */
+  authorize: (
+    request: FastifyRequest,
+    roles: readonly Role[],
+  ) => Promise<{ role: string; name: string }>;
   /** Route config applied to writes (rate limit). */
   writeConfig?: Record<string, unknown>;
 }
@@ -96,6 +111,28 @@ function summary(row: ReleaseRow): Static<typeof ReleaseSummary> {
 }
 
 const envelope = (value: unknown): Envelope => parseEnvelope(JSON.stringify(value));
+
+/** A stored verdict as the portal shows it: who, what, why (its signature was checked on entry). */
+function verdictOf(row: ReviewRow) {
+  const p: ReviewPredicate = openReview(parseEnvelope(row.envelope), []).predicate;
+  return {
+    organization: row.organization,
+    reviewer: row.reviewerKeyid,
+    reviewerName: p.verifier.reviewer,
+    verdict: row.verdict,
+    timeVerified: p.timeVerified,
+    comment: p.comment,
+    triage: p.triage ?? [],
+    envelopeSha256: row.envelopeSha256,
+    logIndex: row.logIndex,
+  };
+}
+
+const TriageBody = Type.Object({
+  finding: Type.String({ minLength: 1, maxLength: 512 }),
+  decision: Type.Union([Type.Literal("accept"), Type.Literal("reject")]),
+  justification: Type.String({ maxLength: 4096 }),
+});
 
 export async function releaseRoutes(
   app: FastifyInstance,
@@ -256,14 +293,87 @@ export async function releaseRoutes(
           reportSha256: j.reportSha256,
           error: j.error,
         })),
-        reviews: reviews.map((r) => ({
-          organization: r.organization,
-          reviewer: r.reviewerKeyid,
-          verdict: r.verdict,
-          envelopeSha256: r.envelopeSha256,
-          logIndex: r.logIndex,
+        predicate: openRelease(parseEnvelope(row.envelope), []).predicate,
+        reviews: reviews.map(verdictOf),
+      };
+    },
+  );
+
+  app.get<ShaParams>(
+    "/releases/:sha256/triage",
+    {
+      onRequest: (request) => authorize(request, ["reviewer"]),
+      schema: {
+        summary:
+          "Reviewers' draft judgements of single findings (reviewer). The judgements that count are the ones signed into verdicts.",
+        tags: ["reviews"],
+        params: ShaParamsSchema,
+      },
+    },
+    async (request) => {
+      const row = await found(request.params.sha256);
+      const drafts = await store.triage(row.id);
+      return {
+        triage: drafts.map((t) => ({
+          finding: t.finding,
+          author: t.author,
+          decision: t.decision,
+          justification: t.justification,
+          updatedAt: t.updatedAt,
         })),
       };
+    },
+  );
+
+  // Who wrote, found before the body is validated (so a refused caller learns nothing of it).
+  const writers = new WeakMap<FastifyRequest, { role: string; name: string }>();
+  app.put<ShaParams & { Body: Static<typeof TriageBody> }>(
+    "/releases/:sha256/triage",
+    {
+      config,
+      onRequest: async (request) => {
+        writers.set(request, await authorize(request, ["reviewer"]));
+      },
+      schema: {
+        summary:
+          "Record your judgement of one finding while reviewing (reviewer): accept it with a justification, or reject it.",
+        tags: ["reviews"],
+        params: ShaParamsSchema,
+        body: TriageBody,
+      },
+    },
+    async (request) => {
+      const who = writers.get(request) as { role: string; name: string };
+      const row = await found(request.params.sha256);
+      const { finding, decision, justification } = request.body;
+      if (row.status !== "in-review") {
+        throw new CrosscheckError(
+          "E_RELEASE_CLOSED",
+          `The release is ${row.status}; findings are judged while it is in review.`,
+        );
+      }
+      const ids = (JSON.parse(row.report ?? "{}") as { findings?: { id: string }[] }).findings;
+      if (!ids?.some((f) => f.id === finding)) {
+        throw new CrosscheckError(
+          "E_NOT_FOUND",
+          `The release's report has no finding ${JSON.stringify(finding)}.`,
+        );
+      }
+      if (decision === "accept" && justification.trim() === "") {
+        throw new CrosscheckError(
+          "E_INVALID_INPUT",
+          "Accepting a finding needs a justification: say why it is acceptable.",
+        );
+      }
+      await store.putTriage({
+        releaseId: row.id,
+        finding,
+        author: who.name,
+        decision,
+        justification,
+        updatedAt: rfc3339(new Date()),
+      });
+      return { finding, author: who.name, decision, justification };
     },
   );
 

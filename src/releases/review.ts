@@ -6,7 +6,9 @@
  * Checks: the signer is a reviewer the policy names for the channel (unknown or revoked keys are
  * refused with their own code); the organisation is the one the policy gives that key; the verdict
  * judges exactly this release's envelope and artifact digests and the release's findings report;
- * the release is in review; a reviewer key gives one verdict per release.
+ * the release is in review; a reviewer key gives one verdict per release; and an approval is
+ * refused while the service's own rebuild of the release came out BAD (E_REBUILD_BLOCKED, see
+ * `rebuildBlocks`): a rejection is still taken, so reviewers can close such a release for good.
  */
 import {
   type Channel,
@@ -100,6 +102,27 @@ export async function submitReview(
         `The verdict rests on report ${p.findings.reportSha256}, not on this release's findings report ${current.reportSha256}.`,
       );
     }
+    if (p.triage?.length) {
+      const ids = new Set(
+        (JSON.parse(current.report ?? "{}") as { findings?: { id: string }[] }).findings?.map(
+          (f) => f.id,
+        ),
+      );
+      const unknown = p.triage.find((t) => !ids.has(t.finding));
+      if (unknown) {
+        throw new CrosscheckError(
+          "E_REVIEW_MISMATCH",
+          `The verdict judges finding ${JSON.stringify(unknown.finding)}, which this release's report does not have.`,
+        );
+      }
+    }
+    const blocked = p.verdict === "approve" ? rebuildBlocks(current.report) : undefined;
+    if (blocked) {
+      throw new CrosscheckError(
+        "E_REBUILD_BLOCKED",
+        `The service rebuilt this release from its named source and got other bytes (${blocked}); it takes no approval. Reject it, or the vendor submits a release whose binaries are the source's build.`,
+      );
+    }
     const reviews = await ctx.store.reviews(current.id);
     if (reviews.some((r) => r.reviewerKeyid === keyid)) {
       throw new CrosscheckError(
@@ -132,6 +155,31 @@ export async function submitReview(
     return (await ctx.store.release(releaseSha256)) as ReleaseRow;
   });
 }
+
+/**
+ * Why the release's findings report blocks approval, if it does: the `rebuild` analyzer (see
+ * src/review/rebuild/analyzer.ts) reported BAD. Read from the report reviewers sign, so what
+ * blocks is exactly what they see. Only BAD blocks: a FAIL proves nothing either way and is left to
+ * the reviewers' judgement (the analyzer reports it as a high finding).
+ */
+export function rebuildBlocks(report: string | null): string | undefined {
+  const findings =
+    (
+      JSON.parse(report ?? "{}") as {
+        findings?: { analyzer?: string; location?: { artifact?: string }; evidence?: unknown }[];
+      }
+    ).findings ?? [];
+  const bad = findings.filter(
+    (f) =>
+      f.analyzer === REBUILD_ANALYZER_NAME &&
+      (f.evidence as { status?: unknown } | undefined)?.status === "BAD",
+  );
+  if (bad.length === 0) return undefined;
+  return `${bad.map((f) => f.location?.artifact ?? "*").join(", ")} differ`;
+}
+
+/** The name the rebuild analyzer reports under (src/review/rebuild/analyzer.ts). */
+const REBUILD_ANALYZER_NAME = "rebuild";
 
 function isRevokedSafe(ctx: ReleaseContext, keyid: string): boolean {
   try {

@@ -156,14 +156,3 @@ async function sessionIdentity(
   }
   return session;
 }
-
-/** A check that the request carries a token or session of one of `roles` (see `identityCheck`). */
-export function roleCheck(
-  lookup: TokenLookup,
-  sessions?: SessionLookup,
-): (request: FastifyRequest, roles: readonly string[]) => Promise<void> {
-  const identify = identityCheck(lookup, sessions);
-  return async (request, roles) => {
-    await identify(request, roles);
-  };
-}

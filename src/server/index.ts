@@ -16,14 +16,13 @@ import {
 } from "../accounts/index.js";
 import { CrosscheckError } from "../errors/index.js";
 import { demoVendorRoutes, gatewayRoutes, type TelemetryGateway } from "../gateway/index.js";
-import { logRoutes, type TransparencyLog } from "../log/index.js";
+import { checkpointHistoryRoutes, logRoutes, type TransparencyLog } from "../log/index.js";
 import { type ReleaseService, releaseRoutes } from "../releases/index.js";
 import { type Witness, witnessRoutes } from "../witness/index.js";
 import {
   bearerTokenCheck,
   identityCheck,
   readCookie,
-  roleCheck,
   type SessionLookup,
   type TokenLookup,
 } from "./auth.js";
@@ -33,7 +32,6 @@ import { portalRoutes } from "./portal.js";
 export {
   identityCheck,
   isLoopbackHost,
-  roleCheck,
   type SessionLookup,
   type TokenLookup,
 } from "./auth.js";
@@ -128,8 +126,10 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   let authorizeAdd: (request: FastifyRequest) => void | Promise<void>;
   if (releases) {
     // With the API, adds to the log need an admin or vendor token, like every other write.
-    const authorize = roleCheck(releases.tokens, sessions);
-    authorizeAdd = (request) => authorize(request, ["admin", "vendor"]);
+    const authorize = identityCheck(releases.tokens, sessions);
+    authorizeAdd = async (request) => {
+      await authorize(request, ["admin", "vendor"]);
+    };
     await app.register(swagger, {
       openapi: {
         info: {
@@ -164,6 +164,8 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     log: options.log,
     authorizeAdd,
   });
+  // The log's published checkpoints with their cosignatures, as JSON (the portal's log page).
+  await app.register(checkpointHistoryRoutes, { prefix: "/api/v1", log: options.log });
   if (options.gateway) {
     await app.register(gatewayRoutes, {
       gateway: options.gateway.gateway,

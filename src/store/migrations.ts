@@ -7,6 +7,7 @@ import type { Database } from "./database.js";
 import type { Migration } from "./migration.js";
 import { GATEWAY_STATISTICS } from "./migrations/gateway-statistics.js";
 import { LOG_CHECKPOINTS } from "./migrations/log-checkpoints.js";
+import { REBUILDS } from "./migrations/rebuilds.js";
 import { REVIEW_WORKSPACE } from "./migrations/review-workspace.js";
 
 const MIGRATIONS: Migration[] = [
@@ -496,6 +497,7 @@ const MIGRATIONS: Migration[] = [
   LOG_CHECKPOINTS,
   GATEWAY_STATISTICS,
   REVIEW_WORKSPACE,
+  REBUILDS,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -62,7 +62,11 @@ export function setCsrfToken(token: string | undefined): void {
 }
 
 /** A write: JSON body, the session cookie and its X-CSRF-Token; answers JSON or nothing (204). */
-export async function send<T>(method: "POST" | "PATCH", path: string, body?: unknown): Promise<T> {
+export async function send<T>(
+  method: "POST" | "PATCH" | "PUT",
+  path: string,
+  body?: unknown,
+): Promise<T> {
   const headers: Record<string, string> = {};
   if (body !== undefined) headers["content-type"] = "application/json";
   if (csrfToken) headers["x-csrf-token"] = csrfToken;
@@ -121,10 +125,23 @@ export interface ReleaseDetail {
     reportSha256: string | null;
     error: string | null;
   }[];
+  /** The vendor-signed release predicate: source, build recipe, previous release, audience. */
+  predicate: {
+    source?: { repository: string; commit: string };
+    build?: { recipe: string; builder?: string };
+    previous: { envelopeSha256: string } | null;
+    audience: "everyone" | { region: string };
+  };
   reviews: {
     organization: string;
+    /** The reviewer key's id. */
     reviewer: string;
+    /** The person the verdict names. */
+    reviewerName: string;
     verdict: string;
+    timeVerified: string;
+    comment: string;
+    triage: { finding: string; decision: "accept" | "reject"; justification: string }[];
     envelopeSha256: string;
     logIndex: number;
   }[];
@@ -207,4 +224,15 @@ export interface PublicReport {
   award: number | null;
   receivedAt: string;
   fixedAt: string;
+}
+
+/** Uploads one artifact's bytes (vendor): stored by its digest, checked by the server on arrival. */
+export async function uploadArtifact(sha256: string, file: Blob): Promise<void> {
+  const headers: Record<string, string> = { "content-type": "application/octet-stream" };
+  if (csrfToken) headers["x-csrf-token"] = csrfToken;
+  await request(`/api/v1/artifacts/${sha256}?size=${file.size}`, {
+    method: "PUT",
+    headers,
+    body: file,
+  });
 }

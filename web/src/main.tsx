@@ -3,14 +3,18 @@
  * concerns on releases and the triage of vulnerability reports.
  */
 import { StrictMode, useEffect, useRef, useState } from "react";
+import "./workspace.css";
 import { createRoot } from "react-dom/client";
+import { Admin } from "./pages/admin.js";
 import { LogPage } from "./pages/log.js";
 import { NotFound } from "./pages/not-found.js";
 import { Overview } from "./pages/overview.js";
 import { ReleasePage } from "./pages/release.js";
 import { Releases } from "./pages/releases.js";
+import { ReviewQueue } from "./pages/review-queue.js";
 import { Security } from "./pages/security.js";
 import { SignIn } from "./pages/sign-in.js";
+import { Submit } from "./pages/submit.js";
 import { Telemetry } from "./pages/telemetry.js";
 import { Link, navigate, useLocation } from "./router.js";
 import { refreshSession, signOut, useSession } from "./session.js";
@@ -23,6 +27,13 @@ const NAV = [
   { to: "/security", label: "Security" },
 ];
 
+/** Each role's own workspace, shown in the navigation to that role only (the server decides). */
+const ROLE_NAV: Record<string, { to: string; label: string }> = {
+  reviewer: { to: "/review", label: "Review queue" },
+  vendor: { to: "/submit", label: "Submit" },
+  admin: { to: "/admin", label: "Admin" },
+};
+
 function route(path: string) {
   if (path === "/") return { title: "Overview", page: <Overview /> };
   if (path === "/releases") return { title: "Releases", page: <Releases /> };
@@ -34,6 +45,9 @@ function route(path: string) {
   if (path === "/telemetry") return { title: "Telemetry", page: <Telemetry /> };
   if (path === "/security") return { title: "Security", page: <Security /> };
   if (path === "/sign-in") return { title: "Sign in", page: <SignIn /> };
+  if (path === "/review") return { title: "Review queue", page: <ReviewQueue /> };
+  if (path === "/submit") return { title: "Submit a release", page: <Submit /> };
+  if (path === "/admin") return { title: "Administration", page: <Admin /> };
   return { title: "Not found", page: <NotFound /> };
 }
 
@@ -47,6 +61,9 @@ function App() {
     main.current?.focus();
   }, [title]);
   const section = path === "/" ? "/" : `/${path.split("/")[1]}`;
+  const session = useSession();
+  const own = session.state === "signed-in" ? ROLE_NAV[session.user.role] : undefined;
+  const nav = own ? [...NAV, own] : NAV;
   return (
     <>
       <a className="skip" href="#main">
@@ -58,7 +75,7 @@ function App() {
         </Link>
         <nav aria-label="Main">
           <ul>
-            {NAV.map((item) => (
+            {nav.map((item) => (
               <li key={item.to}>
                 <Link to={item.to} aria-current={section === item.to ? "page" : undefined}>
                   {item.label}

@@ -59,6 +59,17 @@ export function openPostgresAccountStore(database: PostgresDatabase): AccountSto
       });
     },
 
+    async setRole(name, role) {
+      return sql.begin(async (tx) => {
+        const [row] = await tx<
+          { id: number }[]
+        >`UPDATE users SET role = ${role} WHERE name = ${name} RETURNING id`;
+        if (!row) return false;
+        await tx`DELETE FROM sessions WHERE user_id = ${row.id}`;
+        return true;
+      });
+    },
+
     async createSession(s) {
       const [row] = await sql<{ id: number }[]>`
         INSERT INTO sessions (id, user_id, csrf_sha256, created_at, expires_at)

@@ -68,6 +68,20 @@ export function openSqliteAccountStore(database: SqliteDatabase): AccountStore {
       return disable.immediate();
     },
 
+    async setRole(name, role) {
+      const change = db.transaction(() => {
+        const row = one<{ id: number }>(
+          "UPDATE users SET role = ? WHERE name = ? RETURNING id",
+          role,
+          name,
+        );
+        if (!row) return false;
+        run("DELETE FROM sessions WHERE user_id = ?", row.id);
+        return true;
+      });
+      return change.immediate();
+    },
+
     async createSession(s) {
       const user = one<{ id: number }>("SELECT id FROM users WHERE name = ?", s.name);
       if (!user) throw new CrosscheckError("E_NOT_FOUND", `No user ${s.name}.`);

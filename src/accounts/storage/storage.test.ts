@@ -64,6 +64,22 @@ for (const backend of backends) {
       await store.deleteSession("33".repeat(32));
     });
 
+    it("gives a user another role and ends their sessions", async () => {
+      const store = await setup();
+      await store.createUser({ name: "carol", role: "auditor", passwordHash: "scrypt$c" }, AT);
+      await store.createSession({
+        idSha256: "44".repeat(32),
+        name: "carol",
+        csrfSha256: "55".repeat(32),
+        createdAt: AT,
+        expiresAt: "2026-11-24T00:00:00.000Z",
+      });
+      expect(await store.setRole("carol", "reviewer")).toBe(true);
+      expect(await store.setRole("nobody", "reviewer")).toBe(false);
+      expect((await store.user("carol"))?.role).toBe("reviewer");
+      expect(await store.session("44".repeat(32))).toBeUndefined();
+    });
+
     it("keeps concerns and answers with their log indexes, found by target", async () => {
       const store = await setup();
       const concern = (targetKind: "release" | "finding" | "dictionary-field", targetRef: string) =>

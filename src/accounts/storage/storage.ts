@@ -5,7 +5,14 @@
  */
 import { CrosscheckError } from "../../errors/index.js";
 
-export const ROLES = ["vendor", "reviewer", "auditor", "admin", "tenant"] as const;
+export const ROLES = [
+  "vendor",
+  "reviewer",
+  "rebuilder",
+  "auditor",
+  "admin",
+  "tenant",
+] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface UserRow {
@@ -96,6 +103,8 @@ export interface AccountStore {
   users(): Promise<UserRow[]>;
   /** Disables the user and ends their sessions; false if there is no such user. */
   disableUser(name: string): Promise<boolean>;
+  /** Gives the user another role and ends their sessions (the new role applies from the next sign-in). */
+  setRole(name: string, role: Role): Promise<boolean>;
 
   createSession(session: NewSession): Promise<void>;
   session(idSha256: string): Promise<SessionRow | undefined>;

@@ -3,6 +3,17 @@ import { openPostgresGatewayStore } from "./postgres.js";
 import { openSqliteGatewayStore } from "./sqlite.js";
 import type { GatewayStore } from "./storage.js";
 
+export {
+  type BatchTally,
+  type Counts,
+  type DayRange,
+  type EventTally,
+  type GatewayStatistics,
+  NO_EVENT_TYPE,
+  tallyDecisions,
+  UNDECLARED_EVENT_TYPE,
+  utcDay,
+} from "./statistics.js";
 export type * from "./storage.js";
 
 /** The gateway store on whichever database the gateway runs on; brings the schema up to date. */

@@ -5,6 +5,7 @@
  */
 import type postgres from "postgres";
 import type { PostgresDatabase } from "../../store/index.js";
+import { type BatchTally, countsOf, tallyDecisions, utcDay } from "./statistics.js";
 import {
   type BatchRow,
   bytes,
@@ -73,8 +74,47 @@ const BATCH_COLUMNS = [
   "idempotency_key",
 ];
 
+const SUMS = `SUM(records)::bigint AS records, SUM(forwarded)::bigint AS forwarded,
+  SUM(blocked)::bigint AS blocked, SUM(quarantined)::bigint AS quarantined,
+  SUM(bytes_in)::bigint AS bytes_in, SUM(bytes_out)::bigint AS bytes_out`;
+
 export function openPostgresGatewayStore(database: PostgresDatabase): GatewayStore {
   const { sql } = database;
+
+  // A batch's counters in two statements whatever its size: its rows travel as arrays. The
+  // tally's event types are sorted, so concurrent writers lock counter rows in one order.
+  const addToStatistics = async (
+    tx: postgres.TransactionSql,
+    tally: BatchTally,
+    where: { day: string; tenant: string; region: string },
+  ) => {
+    const e = tally.events;
+    if (e.length > 0) {
+      await tx`INSERT INTO gateway_daily_events AS s (day, tenant, region, event_type, records,
+          forwarded, blocked, quarantined, bytes_in, bytes_out)
+        SELECT ${where.day}, ${where.tenant}, ${where.region}, t.*
+        FROM unnest(${e.map((x) => x.eventType)}::text[], ${e.map((x) => x.records)}::bigint[],
+          ${e.map((x) => x.forwarded)}::bigint[], ${e.map((x) => x.blocked)}::bigint[],
+          ${e.map((x) => x.quarantined)}::bigint[], ${e.map((x) => x.bytesIn)}::bigint[],
+          ${e.map((x) => x.bytesOut)}::bigint[]) AS t(event_type, records, forwarded, blocked,
+          quarantined, bytes_in, bytes_out)
+        ORDER BY t.event_type
+        ON CONFLICT (day, tenant, region, event_type) DO UPDATE SET
+          records = s.records + excluded.records, forwarded = s.forwarded + excluded.forwarded,
+          blocked = s.blocked + excluded.blocked, quarantined = s.quarantined + excluded.quarantined,
+          bytes_in = s.bytes_in + excluded.bytes_in, bytes_out = s.bytes_out + excluded.bytes_out`;
+    }
+    const entities = Object.keys(tally.redactions).sort();
+    if (entities.length > 0) {
+      await tx`INSERT INTO gateway_daily_redactions AS s (day, tenant, entity, redactions)
+        SELECT ${where.day}, ${where.tenant}, t.*
+        FROM unnest(${entities}::text[], ${entities.map((k) => tally.redactions[k] ?? 0)}::bigint[])
+          AS t(entity, redactions)
+        ORDER BY t.entity
+        ON CONFLICT (day, tenant, entity) DO UPDATE SET
+          redactions = s.redactions + excluded.redactions`;
+    }
+  };
 
   // Leaves `pending` exactly once and gives its bytes back to the spool.
   const release = async (tx: postgres.TransactionSql, rows: Row[]) => {
@@ -140,6 +180,11 @@ export function openPostgresGatewayStore(database: PostgresDatabase): GatewaySto
             RETURNING id`;
           quarantine = Number(row?.id);
         }
+        await addToStatistics(tx, batch.tally ?? tallyDecisions(batch.decisions), {
+          day: utcDay(batch.receivedAt),
+          tenant: batch.tenant,
+          region: batch.region,
+        });
         return { id, duplicate: false, idempotencyKey, quarantine };
       });
     },
@@ -180,8 +225,16 @@ export function openPostgresGatewayStore(database: PostgresDatabase): GatewaySto
         const rows = await tx`UPDATE gateway_batches SET state = 'sent', body = NULL,
             sent_at = ${result.at}, sent_to = ${result.address}, upstream_status = ${result.status},
             lease_until = 0
-          WHERE id = ${id} AND state = 'pending' RETURNING bytes`;
+          WHERE id = ${id} AND state = 'pending' RETURNING bytes, region`;
         await release(tx, rows);
+        const sent = rows[0];
+        if (sent) {
+          await tx`INSERT INTO gateway_daily_deliveries AS s (day, region, destination, batches, bytes)
+            VALUES (${utcDay(result.at)}, ${sent.region as string}, ${result.address}, 1,
+              ${Number(sent.bytes)})
+            ON CONFLICT (day, region, destination) DO UPDATE SET
+              batches = s.batches + 1, bytes = s.bytes + excluded.bytes`;
+        }
       });
     },
 
@@ -268,6 +321,55 @@ export function openPostgresGatewayStore(database: PostgresDatabase): GatewaySto
     async quarantined(id) {
       const rows = await sql`SELECT * FROM gateway_quarantine WHERE id = ${id}`;
       return rows[0] ? quarantineRow(rows[0]) : undefined;
+    },
+
+    async statistics({ from, to }) {
+      // One snapshot: the groups agree with each other even while batches commit.
+      return sql.begin("ISOLATION LEVEL REPEATABLE READ READ ONLY", async (tx) => {
+        const events = await tx`SELECT day, event_type, ${tx.unsafe(SUMS)}
+          FROM gateway_daily_events WHERE day >= ${from} AND day <= ${to}
+          GROUP BY day, event_type ORDER BY day, event_type`;
+        const tenants = await tx`SELECT e.tenant, ${tx.unsafe(SUMS)},
+            COALESCE((SELECT SUM(r.redactions) FROM gateway_daily_redactions r
+              WHERE r.tenant = e.tenant AND r.day >= ${from} AND r.day <= ${to}), 0)::bigint
+              AS redactions
+          FROM gateway_daily_events e WHERE e.day >= ${from} AND e.day <= ${to}
+          GROUP BY e.tenant ORDER BY e.tenant`;
+        const regions = await tx`SELECT region, ${tx.unsafe(SUMS)}
+          FROM gateway_daily_events WHERE day >= ${from} AND day <= ${to}
+          GROUP BY region ORDER BY region`;
+        const redactions = await tx`SELECT day, entity, SUM(redactions)::bigint AS count
+          FROM gateway_daily_redactions WHERE day >= ${from} AND day <= ${to}
+          GROUP BY day, entity ORDER BY day, entity`;
+        const deliveries = await tx`SELECT day, region, destination, batches, bytes
+          FROM gateway_daily_deliveries WHERE day >= ${from} AND day <= ${to}
+          ORDER BY day, region, destination`;
+        return {
+          events: events.map((r) => ({
+            day: r.day as string,
+            eventType: r.event_type as string,
+            ...countsOf(r),
+          })),
+          tenants: tenants.map((r) => ({
+            tenant: r.tenant as string,
+            ...countsOf(r),
+            redactions: Number(r.redactions),
+          })),
+          regions: regions.map((r) => ({ region: r.region as string, ...countsOf(r) })),
+          redactions: redactions.map((r) => ({
+            day: r.day as string,
+            entity: r.entity as string,
+            count: Number(r.count),
+          })),
+          deliveries: deliveries.map((r) => ({
+            day: r.day as string,
+            region: r.region as string,
+            destination: r.destination as string,
+            batches: Number(r.batches),
+            bytes: Number(r.bytes),
+          })),
+        };
+      });
     },
   };
 }

@@ -1,6 +1,14 @@
 /** The gateway's tables on SQLite (synchronous driver; IMMEDIATE transactions, one writer). */
 import type { SqliteDatabase } from "../../store/index.js";
 import {
+  type BatchTally,
+  type Counts,
+  countsOf,
+  type GatewayStatistics,
+  tallyDecisions,
+  utcDay,
+} from "./statistics.js";
+import {
   type BatchRow,
   bytes,
   checkBatchFits,
@@ -24,6 +32,24 @@ const BATCH = `SELECT id, tenant, region, kind, records, bytes, state, attempts,
 const QUARANTINE = `SELECT id, tenant, sha256, size, detected_type AS detectedType, reason,
   received_at AS receivedAt, batch_id AS batchId FROM gateway_quarantine`;
 
+// Counters add up: an upsert per (day, tenant, region, event type) of the batch.
+const ADD_EVENTS = `INSERT INTO gateway_daily_events (day, tenant, region, event_type, records,
+    forwarded, blocked, quarantined, bytes_in, bytes_out)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (day, tenant, region, event_type) DO UPDATE SET
+    records = records + excluded.records, forwarded = forwarded + excluded.forwarded,
+    blocked = blocked + excluded.blocked, quarantined = quarantined + excluded.quarantined,
+    bytes_in = bytes_in + excluded.bytes_in, bytes_out = bytes_out + excluded.bytes_out`;
+const ADD_REDACTIONS = `INSERT INTO gateway_daily_redactions (day, tenant, entity, redactions)
+  VALUES (?, ?, ?, ?)
+  ON CONFLICT (day, tenant, entity) DO UPDATE SET redactions = redactions + excluded.redactions`;
+const ADD_DELIVERY = `INSERT INTO gateway_daily_deliveries (day, region, destination, batches, bytes)
+  VALUES (?, ?, ?, 1, ?)
+  ON CONFLICT (day, region, destination) DO UPDATE SET
+    batches = batches + 1, bytes = bytes + excluded.bytes`;
+const SUMS = `SUM(records) AS records, SUM(forwarded) AS forwarded, SUM(blocked) AS blocked,
+  SUM(quarantined) AS quarantined, SUM(bytes_in) AS bytes_in, SUM(bytes_out) AS bytes_out`;
+
 /** The bytes as a Buffer without copying them (the driver binds Buffers only). */
 const asBuffer = (bytes: Uint8Array) =>
   Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -32,19 +58,58 @@ export function openSqliteGatewayStore(database: SqliteDatabase): GatewayStore {
   const { db } = database;
   const one = <T>(sql: string, ...args: unknown[]) => db.prepare(sql).get(...args) as T | undefined;
   const all = <T>(sql: string, ...args: unknown[]) => db.prepare(sql).all(...args) as T[];
+  // The hot path's statements, prepared once (the first batch, after the migrations ran).
+  const statements = new Map<string, { run(...args: unknown[]): unknown }>();
+  const prepared = (sql: string) => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      statement = db.prepare<unknown[]>(sql);
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
 
-  // Leaves `pending` exactly once and gives its bytes back to the spool; false if it was not pending.
-  const finish = (id: number, set: string, args: unknown[]): boolean => {
-    const row = one<{ bytes: number }>(
-      `UPDATE gateway_batches SET ${set}, lease_until = 0 WHERE id = ? AND state = 'pending' RETURNING bytes`,
+  const addToStatistics = (
+    tally: BatchTally,
+    where: { day: string; tenant: string; region: string },
+  ) => {
+    const events = prepared(ADD_EVENTS);
+    for (const e of tally.events) {
+      events.run(
+        where.day,
+        where.tenant,
+        where.region,
+        e.eventType,
+        e.records,
+        e.forwarded,
+        e.blocked,
+        e.quarantined,
+        e.bytesIn,
+        e.bytesOut,
+      );
+    }
+    const redactions = prepared(ADD_REDACTIONS);
+    for (const [entity, count] of Object.entries(tally.redactions)) {
+      redactions.run(where.day, where.tenant, entity, count);
+    }
+  };
+
+  // Leaves `pending` exactly once and gives its bytes back to the spool; undefined if it was not pending.
+  const finish = (
+    id: number,
+    set: string,
+    args: unknown[],
+  ): { bytes: number; region: string } | undefined => {
+    const row = one<{ bytes: number; region: string }>(
+      `UPDATE gateway_batches SET ${set}, lease_until = 0 WHERE id = ? AND state = 'pending' RETURNING bytes, region`,
       ...args,
       id,
     );
-    if (!row) return false;
+    if (!row) return undefined;
     db.prepare(
       "UPDATE gateway_spool SET pending_batches = pending_batches - 1, pending_bytes = pending_bytes - ? WHERE id = 1",
     ).run(row.bytes);
-    return true;
+    return row;
   };
 
   return {
@@ -123,6 +188,11 @@ export function openSqliteGatewayStore(database: SqliteDatabase): GatewayStore {
               .lastInsertRowid,
           );
         }
+        addToStatistics(batch.tally ?? tallyDecisions(batch.decisions), {
+          day: utcDay(batch.receivedAt),
+          tenant: batch.tenant,
+          region: batch.region,
+        });
         return { id, duplicate: false, idempotencyKey, quarantine };
       });
       return run.immediate();
@@ -160,13 +230,16 @@ export function openSqliteGatewayStore(database: SqliteDatabase): GatewayStore {
     },
 
     async markSent(id, result) {
-      db.transaction(() =>
-        finish(id, "state = 'sent', body = NULL, sent_at = ?, sent_to = ?, upstream_status = ?", [
-          result.at,
-          result.address,
-          result.status,
-        ]),
-      ).immediate();
+      db.transaction(() => {
+        const sent = finish(
+          id,
+          "state = 'sent', body = NULL, sent_at = ?, sent_to = ?, upstream_status = ?",
+          [result.at, result.address, result.status],
+        );
+        if (sent) {
+          prepared(ADD_DELIVERY).run(utcDay(result.at), sent.region, result.address, sent.bytes);
+        }
+      }).immediate();
     },
 
     async markRetry(id, result) {
@@ -249,6 +322,53 @@ export function openSqliteGatewayStore(database: SqliteDatabase): GatewayStore {
 
     async quarantined(id) {
       return one<QuarantineRow>(`${QUARANTINE} WHERE id = ?`, id);
+    },
+
+    async statistics({ from, to }) {
+      // One read transaction: the groups agree with each other even while batches commit.
+      return db.transaction((): GatewayStatistics => {
+        const range = "WHERE day >= ? AND day <= ?";
+        const events = all<Row>(
+          `SELECT day, event_type, ${SUMS} FROM gateway_daily_events ${range}
+           GROUP BY day, event_type ORDER BY day, event_type`,
+          from,
+          to,
+        ).map((r) => ({ day: r.day as string, eventType: r.event_type as string, ...countsOf(r) }));
+        const tenantRedactions = new Map(
+          all<{ tenant: string; n: number }>(
+            `SELECT tenant, SUM(redactions) AS n FROM gateway_daily_redactions ${range} GROUP BY tenant`,
+            from,
+            to,
+          ).map((r) => [r.tenant, r.n]),
+        );
+        const tenants = all<Row>(
+          `SELECT tenant, ${SUMS} FROM gateway_daily_events ${range} GROUP BY tenant ORDER BY tenant`,
+          from,
+          to,
+        ).map((r) => ({
+          tenant: r.tenant as string,
+          ...countsOf(r),
+          redactions: tenantRedactions.get(r.tenant as string) ?? 0,
+        }));
+        const regions = all<Row>(
+          `SELECT region, ${SUMS} FROM gateway_daily_events ${range} GROUP BY region ORDER BY region`,
+          from,
+          to,
+        ).map((r): Counts & { region: string } => ({ region: r.region as string, ...countsOf(r) }));
+        const redactions = all<{ day: string; entity: string; count: number }>(
+          `SELECT day, entity, SUM(redactions) AS count FROM gateway_daily_redactions ${range}
+           GROUP BY day, entity ORDER BY day, entity`,
+          from,
+          to,
+        );
+        const deliveries = all<GatewayStatistics["deliveries"][number]>(
+          `SELECT day, region, destination, batches, bytes FROM gateway_daily_deliveries ${range}
+           ORDER BY day, region, destination`,
+          from,
+          to,
+        );
+        return { events, tenants, regions, redactions, deliveries };
+      })();
     },
   };
 }

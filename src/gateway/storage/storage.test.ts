@@ -1,7 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { backends } from "../../../test/support/backends.js";
 import { isCrosscheckError } from "../../errors/index.js";
-import { type NewBatch, openGatewayStore, type SpoolLimits } from "./index.js";
+import {
+  type NewBatch,
+  type NewDecision,
+  openGatewayStore,
+  type SpoolLimits,
+  tallyDecisions,
+} from "./index.js";
 
 const enc = new TextEncoder();
 const roomy: SpoolLimits = { maxPendingBytes: 1 << 20, maxPendingBatches: 1000 };
@@ -41,6 +47,67 @@ function newBatch(over: Partial<NewBatch> = {}): NewBatch {
     ...over,
   };
 }
+
+/** A decision of `eventType` with the given action, sizes and redacted entities. */
+function decision(
+  seq: number,
+  eventType: string | null,
+  action: NewDecision["action"],
+  bytesIn: number,
+  entities: string[] = [],
+): NewDecision {
+  return {
+    seq,
+    commitment: seq.toString(16).padStart(64, "0"),
+    eventType,
+    action,
+    redactions: entities.map((entity) => ({ field: `${eventType}/f`, entity, action: "mask" })),
+    bytesIn,
+    bytesOut: action === "forward" ? bytesIn - 1 : 0,
+    ...(action === "forward" ? {} : { reason: "test" }),
+  };
+}
+
+const zero = { records: 0, forwarded: 0, blocked: 0, quarantined: 0, bytesIn: 0, bytesOut: 0 };
+
+describe("a batch's tally", () => {
+  it("counts per event type and entity, publishing only declared, well-formed names", () => {
+    const tally = tallyDecisions(
+      [
+        decision(0, "process_start", "forward", 10, ["EMAIL", "EMAIL"]),
+        decision(1, "process_start", "block", 20, ["SECRET"]),
+        decision(2, "alice@example.com", "block", 30),
+        decision(3, "not_declared", "block", 40),
+        decision(4, null, "block", 5),
+        decision(5, "file_write", "forward", 7, ["IPV4"]),
+      ],
+      { declared: (name) => name === "process_start" || name === "file_write" },
+    );
+    expect(tally.events).toEqual([
+      { ...zero, eventType: "(none)", records: 1, blocked: 1, bytesIn: 5 },
+      { ...zero, eventType: "(undeclared)", records: 2, blocked: 2, bytesIn: 70 },
+      { ...zero, eventType: "file_write", records: 1, forwarded: 1, bytesIn: 7, bytesOut: 6 },
+      {
+        eventType: "process_start",
+        records: 2,
+        forwarded: 1,
+        blocked: 1,
+        quarantined: 0,
+        bytesIn: 30,
+        bytesOut: 9,
+      },
+    ]);
+    expect(tally.redactions).toEqual({ EMAIL: 2, SECRET: 1, IPV4: 1 });
+    // A sample has no event type: it counts under the name its audit entry uses.
+    expect(
+      tallyDecisions([decision(0, null, "quarantine", 99)], { untyped: "sample:document" }).events,
+    ).toEqual([{ ...zero, eventType: "sample:document", records: 1, quarantined: 1, bytesIn: 99 }]);
+    // A name a dictionary could never declare is not published even without a dictionary.
+    expect(tallyDecisions([decision(0, "<b>x</b>", "block", 1)]).events[0]?.eventType).toBe(
+      "(undeclared)",
+    );
+  });
+});
 
 for (const backend of backends) {
   describe.runIf(backend.available)(`gateway store on ${backend.name}`, () => {
@@ -414,6 +481,152 @@ for (const backend of backends) {
       await store.markDeliveryLogged(a.id, 5); // a second record never moves the first
       expect((await store.undelivered(10)).map((r) => r.id)).toEqual([b.id]);
       expect((await store.batch(a.id))?.deliveryIndex).toBe(2);
+    });
+
+    it("counts every stored batch per day, tenant, region and event type, and nothing else", async () => {
+      const { store } = await setup();
+      await store.enqueue(newBatch({ senderKey: "k1" }), roomy);
+      // A retry of a stored batch, and a batch the full spool refused, add nothing.
+      await store.enqueue(newBatch({ senderKey: "k1" }), roomy);
+      await expect(
+        store.enqueue(newBatch(), { maxPendingBatches: 1, maxPendingBytes: 1 << 20 }),
+      ).rejects.toThrow(/spool is full/);
+      await store.enqueue(
+        newBatch({
+          tenant: "globex",
+          region: "us",
+          receivedAt: "2026-11-23T23:59:59.999Z",
+          tally: tallyDecisions([
+            decision(0, "process_start", "forward", 100, ["EMAIL"]),
+            decision(1, "file_write", "block", 50, ["SECRET", "EMAIL"]),
+          ]),
+        }),
+        roomy,
+      );
+      // UTC days: 00:30 at UTC+02:00 is still the 23rd in UTC.
+      await store.enqueue(newBatch({ receivedAt: "2026-11-24T00:30:00+02:00" }), roomy);
+      await store.enqueue(newBatch({ receivedAt: "2026-11-24T08:00:00Z" }), roomy);
+
+      const day1 = await store.statistics({ from: "2026-11-23", to: "2026-11-23" });
+      expect(day1.events).toEqual([
+        { ...zero, day: "2026-11-23", eventType: "(none)", records: 2, blocked: 2, bytesIn: 24 },
+        {
+          ...zero,
+          day: "2026-11-23",
+          eventType: "file_write",
+          records: 1,
+          blocked: 1,
+          bytesIn: 50,
+        },
+        {
+          day: "2026-11-23",
+          eventType: "process_start",
+          records: 3,
+          forwarded: 3,
+          blocked: 0,
+          quarantined: 0,
+          bytesIn: 160,
+          bytesOut: 115,
+        },
+      ]);
+      expect(day1.tenants).toEqual([
+        {
+          ...zero,
+          tenant: "acme",
+          records: 4,
+          forwarded: 2,
+          blocked: 2,
+          bytesIn: 84,
+          bytesOut: 16,
+          redactions: 2,
+        },
+        {
+          ...zero,
+          tenant: "globex",
+          records: 2,
+          forwarded: 1,
+          blocked: 1,
+          bytesIn: 150,
+          bytesOut: 99,
+          redactions: 3,
+        },
+      ]);
+      expect(day1.regions.map((r) => [r.region, r.records, r.bytesOut])).toEqual([
+        ["eu", 4, 16],
+        ["us", 2, 99],
+      ]);
+      expect(day1.redactions).toEqual([
+        { day: "2026-11-23", entity: "EMAIL", count: 2 },
+        { day: "2026-11-23", entity: "PERSON", count: 2 },
+        { day: "2026-11-23", entity: "SECRET", count: 1 },
+      ]);
+
+      const both = await store.statistics({ from: "2026-11-22", to: "2026-11-30" });
+      expect(both.events.filter((e) => e.day === "2026-11-24")).toEqual([
+        { ...zero, day: "2026-11-24", eventType: "(none)", records: 1, blocked: 1, bytesIn: 12 },
+        {
+          ...zero,
+          day: "2026-11-24",
+          eventType: "process_start",
+          records: 1,
+          forwarded: 1,
+          bytesIn: 30,
+          bytesOut: 8,
+        },
+      ]);
+      expect(both.tenants.find((t) => t.tenant === "acme")?.records).toBe(6);
+      expect(await store.statistics({ from: "2026-11-25", to: "2026-12-31" })).toEqual({
+        events: [],
+        tenants: [],
+        regions: [],
+        redactions: [],
+        deliveries: [],
+      });
+    });
+
+    it("counts a sent batch's bytes per day, region and address, once", async () => {
+      const { store } = await setup();
+      const a = await store.enqueue(newBatch(), roomy);
+      const b = await store.enqueue(newBatch({ region: "us" }), roomy);
+      const c = await store.enqueue(newBatch(), roomy);
+      const d = await store.enqueue(newBatch(), roomy);
+      await store.claimDue(new Date(), 10, 60_000);
+      const at = "2026-11-23T10:00:01Z";
+      await store.markSent(a.id, { address: "192.0.2.1:443", status: 200, at });
+      await store.markSent(a.id, { address: "192.0.2.1:443", status: 200, at }); // no-op
+      await store.markSent(b.id, { address: "[2001:db8::1]:443", status: 202, at });
+      await store.markSent(c.id, {
+        address: "192.0.2.1:443",
+        status: 200,
+        at: "2026-11-24T00:00:00Z",
+      });
+      await store.markRejected(d.id, { address: "192.0.2.1:443", status: 422, error: "no" });
+      const stats = await store.statistics({ from: "2026-11-01", to: "2026-11-30" });
+      expect(stats.deliveries).toEqual([
+        { day: "2026-11-23", region: "eu", destination: "192.0.2.1:443", batches: 1, bytes: 16 },
+        {
+          day: "2026-11-23",
+          region: "us",
+          destination: "[2001:db8::1]:443",
+          batches: 1,
+          bytes: 16,
+        },
+        { day: "2026-11-24", region: "eu", destination: "192.0.2.1:443", batches: 1, bytes: 16 },
+      ]);
+    });
+
+    it("keeps counters exact under concurrent batches from two connections", async () => {
+      const { db, store } = await setup();
+      const other = await openGatewayStore(await db.reopen());
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) => (i % 2 ? store : other).enqueue(newBatch(), roomy)),
+      );
+      const stats = await other.statistics({ from: "2026-11-23", to: "2026-11-23" });
+      expect(stats.events.map((e) => [e.eventType, e.records])).toEqual([
+        ["(none)", 20],
+        ["process_start", 20],
+      ]);
+      expect(stats.redactions).toEqual([{ day: "2026-11-23", entity: "PERSON", count: 20 }]);
     });
 
     it("keeps the spool across a restart", async () => {

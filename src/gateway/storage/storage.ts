@@ -9,6 +9,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { CrosscheckError } from "../../errors/index.js";
+import type { BatchTally, DayRange, GatewayStatistics } from "./statistics.js";
 
 export interface Redaction {
   field: string;
@@ -54,6 +55,12 @@ export interface NewBatch {
   auditEntry: Uint8Array;
   /** A sample held for a reviewer: its row is written in the batch's transaction. */
   quarantine?: { sha256: string; size: number; detectedType: string; reason: string };
+  /**
+   * What the batch adds to the daily statistics. The gateway passes it (it knows which event
+   * types the dictionary declares, and a sample's kind); without it, it is tallied from
+   * `decisions` with every well-formed event name counted as it is.
+   */
+  tally?: BatchTally;
 }
 
 export interface SpoolLimits {
@@ -152,8 +159,8 @@ export interface GatewayStore {
    */
   releaseLeases(now: Date): Promise<number>;
   /**
-   * The vendor took it: the body is freed. A no-op unless the batch is still pending. Its
-   * delivery entry is then due (`undelivered`).
+   * The vendor took it: the body is freed, and the day's deliveries to that address count it. A
+   * no-op unless the batch is still pending. Its delivery entry is then due (`undelivered`).
    */
   markSent(id: number, result: { address: string; status: number; at: string }): Promise<void>;
   /** Due again at `nextAttemptAt`; the lease is released. A no-op unless pending. */
@@ -183,6 +190,8 @@ export interface GatewayStore {
   /** Newest first. */
   quarantine(filter: { tenant?: string; limit: number }): Promise<QuarantineRow[]>;
   quarantined(id: number): Promise<QuarantineRow | undefined>;
+  /** The daily counters of an inclusive range of UTC days, grouped (see `GatewayStatistics`). */
+  statistics(range: DayRange): Promise<GatewayStatistics>;
 }
 
 /** 128 random bits: unguessable, so one tenant cannot collide with (or probe) another's batches. */

@@ -7,7 +7,13 @@
 import type postgres from "postgres";
 import type { PostgresDatabase } from "../../store/index.js";
 import { type BindOptions, checkBinding } from "./bind.js";
-import { conflict, decodePeaks, encodePeaks, type LogStorage } from "./storage.js";
+import {
+  conflict,
+  decodePeaks,
+  encodePeaks,
+  type LogStorage,
+  type PublishedCheckpoint,
+} from "./storage.js";
 
 const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
 
@@ -71,6 +77,10 @@ export async function openPostgresLogStorage(
             FROM unnest(${w.bundles.map((b) => b.index)}::bigint[], ${w.bundles.map((b) => hex(b.data))}::text[]) AS t(i, d)
             ON CONFLICT (log_id, idx) DO UPDATE SET data = excluded.data`;
         }
+        if (w.publishedAt !== undefined) {
+          const { size, root, checkpoint } = w.state;
+          await recordCheckpoint(tx, logId, { size, root, checkpoint, publishedAt: w.publishedAt });
+        }
       });
     },
 
@@ -86,10 +96,28 @@ export async function openPostgresLogStorage(
       return row?.cosigned_checkpoint ?? undefined;
     },
 
-    async writeCosigned(size, note) {
-      await sql`
-        UPDATE logs SET cosigned_size = ${size}, cosigned_checkpoint = ${note}
-        WHERE id = ${logId} AND cosigned_size <= ${size}`;
+    async writeCosigned(c) {
+      await sql.begin(async (tx) => {
+        const stored = await tx`
+          UPDATE logs SET cosigned_size = ${c.size}, cosigned_checkpoint = ${c.checkpoint}
+          WHERE id = ${logId} AND cosigned_size <= ${c.size}`;
+        if (stored.count === 1) await recordCheckpoint(tx, logId, c);
+      });
+    },
+
+    async readCheckpoints({ before, limit }) {
+      const rows = await sql<
+        { size: string; root: Buffer; checkpoint: string; published_at: string }[]
+      >`
+        SELECT size, root, checkpoint, published_at FROM log_checkpoints
+        WHERE log_id = ${logId} AND size < ${before ?? Number.MAX_SAFE_INTEGER}
+        ORDER BY size DESC LIMIT ${limit}`;
+      return rows.map((r) => ({
+        size: Number(r.size),
+        root: new Uint8Array(r.root),
+        checkpoint: r.checkpoint,
+        publishedAt: r.published_at,
+      }));
     },
 
     async readEntryBundle(index) {
@@ -98,6 +126,22 @@ export async function openPostgresLogStorage(
       return row?.data;
     },
   };
+}
+
+/**
+ * A size is published once; a later note for it (more cosignatures, same root) replaces the text
+ * and keeps the first publication time. A different root is never written over the first.
+ */
+async function recordCheckpoint(
+  tx: postgres.TransactionSql,
+  logId: number,
+  c: PublishedCheckpoint,
+): Promise<void> {
+  await tx`
+    INSERT INTO log_checkpoints (log_id, size, root, checkpoint, published_at)
+    VALUES (${logId}, ${c.size}, ${Buffer.from(c.root)}, ${c.checkpoint}, ${c.publishedAt})
+    ON CONFLICT (log_id, size) DO UPDATE SET checkpoint = excluded.checkpoint
+    WHERE log_checkpoints.root = excluded.root AND log_checkpoints.checkpoint <> excluded.checkpoint`;
 }
 
 async function bindLog(sql: postgres.Sql, options: BindOptions): Promise<number> {

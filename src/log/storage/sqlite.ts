@@ -9,6 +9,7 @@ import {
   encodePeaks,
   type IntegrationWrite,
   type LogStorage,
+  type PublishedCheckpoint,
   type TreeState,
 } from "./storage.js";
 
@@ -54,6 +55,25 @@ export function openSqliteLogStorage(database: SqliteDatabase, options: BindOpti
   const updateCosigned = db.prepare(
     "UPDATE logs SET cosigned_size = ?, cosigned_checkpoint = ? WHERE id = ? AND cosigned_size <= ?",
   );
+  // A size is published once; a later note for it (more cosignatures, same root) replaces the
+  // text and keeps the first publication time. A different root is never written over the first.
+  const upsertCheckpoint = db.prepare(
+    `INSERT INTO log_checkpoints (log_id, size, root, checkpoint, published_at) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (log_id, size) DO UPDATE SET checkpoint = excluded.checkpoint
+     WHERE log_checkpoints.root = excluded.root AND log_checkpoints.checkpoint <> excluded.checkpoint`,
+  );
+  const selectCheckpoints = db.prepare<
+    [number, number, number],
+    { size: number; root: Buffer; checkpoint: string; published_at: string }
+  >(
+    `SELECT size, root, checkpoint, published_at FROM log_checkpoints
+     WHERE log_id = ? AND size < ? ORDER BY size DESC LIMIT ?`,
+  );
+  const recordCheckpoint = (c: PublishedCheckpoint) =>
+    upsertCheckpoint.run(logId, c.size, c.root, c.checkpoint, c.publishedAt);
+  const cosignTx = db.transaction((c: PublishedCheckpoint) => {
+    if (updateCosigned.run(c.size, c.checkpoint, logId, c.size).changes === 1) recordCheckpoint(c);
+  });
   const integrateTx = db.transaction((w: IntegrationWrite) => {
     const moved = updateState.run(
       w.state.size,
@@ -67,6 +87,10 @@ export function openSqliteLogStorage(database: SqliteDatabase, options: BindOpti
     for (const d of w.dedup) insertDedup.run(logId, d.leafHash, d.index);
     for (const t of w.tiles) upsertTile.run(logId, t.level, t.index, t.data);
     for (const b of w.bundles) upsertBundle.run(logId, b.index, b.data);
+    if (w.publishedAt !== undefined) {
+      const { size, root, checkpoint } = w.state;
+      recordCheckpoint({ size, root, checkpoint, publishedAt: w.publishedAt });
+    }
   });
 
   return {
@@ -96,8 +120,16 @@ export function openSqliteLogStorage(database: SqliteDatabase, options: BindOpti
     async readCosigned() {
       return selectCosigned.get(logId)?.cosigned_checkpoint ?? undefined;
     },
-    async writeCosigned(size, note) {
-      updateCosigned.run(size, note, logId, size);
+    async writeCosigned(published) {
+      cosignTx.immediate(published);
+    },
+    async readCheckpoints({ before, limit }) {
+      return selectCheckpoints.all(logId, before ?? Number.MAX_SAFE_INTEGER, limit).map((r) => ({
+        size: r.size,
+        root: new Uint8Array(r.root),
+        checkpoint: r.checkpoint,
+        publishedAt: r.published_at,
+      }));
     },
   };
 }

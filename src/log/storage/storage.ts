@@ -10,6 +10,10 @@
  *   for a tree whose tiles are not, and a log never signs two roots for one size (Decision 2).
  * - Tiles and bundles are stored whole. A partial one is overwritten as it grows; every narrower
  *   partial of the same tile is a prefix of the stored bytes.
+ * - The checkpoint history holds one row per published size, never one per entry: a log without
+ *   witnesses records it in the integration's own transaction (`publishedAt`), a witnessed log
+ *   when its quorum's cosignatures are stored (`writeCosigned`). A row is only ever updated with
+ *   more cosignatures on the same root; its publication time stays the first one.
  */
 import { CrosscheckError } from "../../errors/index.js";
 
@@ -30,6 +34,27 @@ export interface IntegrationWrite {
   dedup: { leafHash: Uint8Array; index: number }[];
   tiles: { level: number; index: number; data: Uint8Array }[];
   bundles: { index: number; data: Uint8Array }[];
+  /**
+   * Set when the new checkpoint is published as it commits (a log without witnesses): it is then
+   * recorded in the checkpoint history at this time (RFC 3339), in the same transaction.
+   */
+  publishedAt?: string;
+}
+
+/** A checkpoint the log published, as its history keeps it. */
+export interface PublishedCheckpoint {
+  size: number;
+  root: Uint8Array;
+  /** The note as served: the log's signature, then its witnesses' cosignatures if witnessed. */
+  checkpoint: string;
+  /** When this size was first published (RFC 3339). */
+  publishedAt: string;
+}
+
+/** A page of the history, newest first: sizes below `before` (all when absent), at most `limit`. */
+export interface CheckpointPage {
+  before?: number;
+  limit: number;
 }
 
 export interface LogStorage {
@@ -44,8 +69,13 @@ export interface LogStorage {
   readEntryBundle(index: number): Promise<Uint8Array | undefined>;
   /** The newest checkpoint its witness quorum cosigned, if any. */
   readCosigned(): Promise<string | undefined>;
-  /** Stores a cosigned checkpoint unless one of a larger size is already stored. */
-  writeCosigned(size: number, note: string): Promise<void>;
+  /**
+   * Stores a cosigned checkpoint unless one of a larger size is already stored, and records it in
+   * the checkpoint history (same transaction).
+   */
+  writeCosigned(published: PublishedCheckpoint): Promise<void>;
+  /** Published checkpoints, newest first (see `CheckpointPage`). */
+  readCheckpoints(page: CheckpointPage): Promise<PublishedCheckpoint[]>;
 }
 
 export function conflict(previousSize: number): CrosscheckError {

@@ -4,10 +4,12 @@ import type {
   HeadRow,
   JobRow,
   NewRelease,
+  RebuildRow,
   ReleaseRow,
   ReleaseStore,
   ReviewRow,
   Role,
+  TriageRow,
 } from "./storage.js";
 
 type Row = Record<string, unknown>;
@@ -40,6 +42,16 @@ const review = (r: Row): ReviewRow => ({
   organization: r.organization as string,
   reviewerKeyid: r.reviewer_keyid as string,
   verdict: r.verdict as ReviewRow["verdict"],
+  logIndex: Number(r.log_index),
+  submittedAt: r.submitted_at as string,
+});
+const rebuild = (r: Row): RebuildRow => ({
+  releaseId: Number(r.release_id),
+  envelopeSha256: r.envelope_sha256 as string,
+  envelope: r.envelope as string,
+  organization: r.organization as string,
+  rebuilderKeyid: r.rebuilder_keyid as string,
+  status: r.status as RebuildRow["status"],
   logIndex: Number(r.log_index),
   submittedAt: r.submitted_at as string,
 });
@@ -137,6 +149,36 @@ export function openPostgresReleaseStore(database: PostgresDatabase): ReleaseSto
       const rows =
         await sql`SELECT * FROM release_reviews WHERE release_id = ${releaseId} ORDER BY id`;
       return rows.map(review);
+    },
+    async insertRebuild(row) {
+      await sql`INSERT INTO release_rebuilds (release_id, envelope_sha256, envelope, organization,
+        rebuilder_keyid, status, log_index, submitted_at)
+        VALUES (${row.releaseId}, ${row.envelopeSha256}, ${row.envelope}, ${row.organization},
+          ${row.rebuilderKeyid}, ${row.status}, ${row.logIndex}, ${row.submittedAt})`;
+    },
+    async rebuilds(releaseId) {
+      const rows =
+        await sql`SELECT * FROM release_rebuilds WHERE release_id = ${releaseId} ORDER BY id`;
+      return rows.map(rebuild);
+    },
+    async putTriage(row) {
+      await sql`INSERT INTO finding_triage (release_id, finding, author, decision, justification, updated_at)
+        VALUES (${row.releaseId}, ${row.finding}, ${row.author}, ${row.decision}, ${row.justification},
+          ${row.updatedAt})
+        ON CONFLICT (release_id, finding, author) DO UPDATE SET decision = excluded.decision,
+          justification = excluded.justification, updated_at = excluded.updated_at`;
+    },
+    async triage(releaseId) {
+      const rows = await sql`SELECT * FROM finding_triage WHERE release_id = ${releaseId}
+        ORDER BY finding, author`;
+      return rows.map((r) => ({
+        releaseId: Number(r.release_id),
+        finding: r.finding as string,
+        author: r.author as string,
+        decision: r.decision as TriageRow["decision"],
+        justification: r.justification as string,
+        updatedAt: r.updated_at as string,
+      }));
     },
     async requeueRunning() {
       const rows =

@@ -4,11 +4,13 @@ import type {
   HeadRow,
   JobRow,
   NewRelease,
+  RebuildRow,
   ReleaseRow,
   ReleaseStatus,
   ReleaseStore,
   ReviewRow,
   Role,
+  TriageRow,
 } from "./storage.js";
 
 const RELEASE = `SELECT id, channel, version, envelope_sha256 AS envelopeSha256, envelope, status,
@@ -19,6 +21,9 @@ const HEAD = `SELECT release_id AS releaseId, envelope_sha256 AS envelopeSha256,
 const REVIEW = `SELECT release_id AS releaseId, envelope_sha256 AS envelopeSha256, envelope,
   organization, reviewer_keyid AS reviewerKeyid, verdict, log_index AS logIndex,
   submitted_at AS submittedAt FROM release_reviews`;
+const REBUILD = `SELECT release_id AS releaseId, envelope_sha256 AS envelopeSha256, envelope,
+  organization, rebuilder_keyid AS rebuilderKeyid, status, log_index AS logIndex,
+  submitted_at AS submittedAt FROM release_rebuilds`;
 const JOB = `id, release_id AS releaseId, analyzer, status, attempts, report,
   report_sha256 AS reportSha256, error`;
 
@@ -137,6 +142,39 @@ export function openSqliteReleaseStore(database: SqliteDatabase): ReleaseStore {
     },
     async reviews(releaseId) {
       return all<ReviewRow>(`${REVIEW} WHERE release_id = ? ORDER BY id`, releaseId);
+    },
+    async insertRebuild(row: RebuildRow) {
+      db.prepare(
+        `INSERT INTO release_rebuilds (release_id, envelope_sha256, envelope, organization,
+           rebuilder_keyid, status, log_index, submitted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        row.releaseId,
+        row.envelopeSha256,
+        row.envelope,
+        row.organization,
+        row.rebuilderKeyid,
+        row.status,
+        row.logIndex,
+        row.submittedAt,
+      );
+    },
+    async rebuilds(releaseId) {
+      return all<RebuildRow>(`${REBUILD} WHERE release_id = ? ORDER BY id`, releaseId);
+    },
+    async putTriage(row) {
+      db.prepare(
+        `INSERT INTO finding_triage (release_id, finding, author, decision, justification, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (release_id, finding, author) DO UPDATE SET decision = excluded.decision,
+           justification = excluded.justification, updated_at = excluded.updated_at`,
+      ).run(row.releaseId, row.finding, row.author, row.decision, row.justification, row.updatedAt);
+    },
+    async triage(releaseId) {
+      return all<TriageRow>(
+        `SELECT release_id AS releaseId, finding, author, decision, justification,
+           updated_at AS updatedAt FROM finding_triage WHERE release_id = ? ORDER BY finding, author`,
+        releaseId,
+      );
     },
     async requeueRunning() {
       return db.prepare("UPDATE analysis_jobs SET status = 'queued' WHERE status = 'running'").run()

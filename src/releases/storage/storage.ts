@@ -5,8 +5,11 @@
  */
 export type ReleaseStatus = "analyzing" | "in-review" | "published" | "rejected";
 export type JobStatus = "queued" | "running" | "done" | "failed";
-/** Who a token speaks for: release roles, gateway senders (`tenant`) and read-only `auditor`s. */
-export type Role = "vendor" | "reviewer" | "admin" | "tenant" | "auditor";
+/**
+ * Who a token speaks for: release roles (`rebuilder` submits rebuild statements), gateway senders
+ * (`tenant`) and read-only `auditor`s.
+ */
+export type Role = "vendor" | "reviewer" | "rebuilder" | "admin" | "tenant" | "auditor";
 
 export interface ReleaseRow {
   id: number;
@@ -40,6 +43,29 @@ export interface ReviewRow {
   verdict: "approve" | "reject";
   logIndex: number;
   submittedAt: string;
+}
+
+/** A rebuilder's signed statement about a release (checked against the policy on entry). */
+export interface RebuildRow {
+  releaseId: number;
+  envelopeSha256: string;
+  envelope: string;
+  organization: string;
+  rebuilderKeyid: string;
+  status: "GOOD" | "BAD" | "FAIL" | "UNKNOWN";
+  logIndex: number;
+  submittedAt: string;
+}
+
+/** A reviewer's draft judgement of one finding (the signed one is in their verdict). */
+export interface TriageRow {
+  releaseId: number;
+  finding: string;
+  /** Who judged: the signed-in reviewer's (or token's) name. */
+  author: string;
+  decision: "accept" | "reject";
+  justification: string;
+  updatedAt: string;
 }
 
 export interface JobRow {
@@ -90,6 +116,13 @@ export interface ReleaseStore {
   newestHead(releaseId: number): Promise<HeadRow | undefined>;
   insertReview(row: ReviewRow): Promise<void>;
   reviews(releaseId: number): Promise<ReviewRow[]>;
+  insertRebuild(row: RebuildRow): Promise<void>;
+  /** The release's rebuild statements, in the order they arrived. */
+  rebuilds(releaseId: number): Promise<RebuildRow[]>;
+  /** Records (or replaces) one reviewer's judgement of one finding. */
+  putTriage(row: TriageRow): Promise<void>;
+  /** The release's draft judgements, by finding then author. */
+  triage(releaseId: number): Promise<TriageRow[]>;
 
   /** Puts back every job left running by a process that died. Returns how many. */
   requeueRunning(): Promise<number>;

@@ -20,7 +20,15 @@ async function loadConcerns(sha256: string): Promise<ConcernWithAnswers[]> {
   return Promise.all(concerns.map((c) => getJson<ConcernWithAnswers>(`/api/v1/concerns/${c.id}`)));
 }
 
-export function Concerns({ sha256 }: { sha256: string }) {
+export function Concerns({
+  sha256,
+  findings = [],
+}: {
+  sha256: string;
+  /** The release's findings: a concern may be about one of them rather than the whole release. */
+  findings?: readonly { id: string; message: string }[];
+}) {
+  const [about, setAbout] = useState("");
   const session = useSession();
   const [concerns, reload] = useAsync(() => loadConcerns(sha256), sha256);
   return (
@@ -64,14 +72,44 @@ export function Concerns({ sha256 }: { sha256: string }) {
         }
       </Loaded>
       {can(session, RAISE) ? (
-        <TextForm
-          label="Raise a concern about this release"
-          button="Raise concern"
-          post={(text) =>
-            send("POST", "/api/v1/concerns", { target: { kind: "release", ref: sha256 }, text })
-          }
-          done={reload}
-        />
+        <>
+          {findings.length > 0 && (
+            <p>
+              <label>
+                About{" "}
+                <select
+                  aria-label="About"
+                  value={about}
+                  onChange={(e) => setAbout(e.currentTarget.value)}
+                >
+                  <option value="">the whole release</option>
+                  {findings.map((f) => (
+                    <option key={f.id} value={f.id}>
+                      finding {f.id}: {f.message.slice(0, 80)}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            </p>
+          )}
+          <TextForm
+            label={
+              about
+                ? `Raise a concern about finding ${about}`
+                : "Raise a concern about this release"
+            }
+            button="Raise concern"
+            post={(text) =>
+              send("POST", "/api/v1/concerns", {
+                target: about
+                  ? { kind: "finding", ref: `${sha256}#${about}` }
+                  : { kind: "release", ref: sha256 },
+                text,
+              })
+            }
+            done={reload}
+          />
+        </>
       ) : (
         session.state === "signed-out" && (
           <p className="muted">
@@ -85,7 +123,7 @@ export function Concerns({ sha256 }: { sha256: string }) {
   );
 }
 
-function Byline({ posting, answer = false }: { posting: Posting; answer?: boolean }) {
+export function Byline({ posting, answer = false }: { posting: Posting; answer?: boolean }) {
   return (
     <p className="byline" data-testid="byline">
       {answer ? "Answered" : "Raised"} by <strong>{posting.author}</strong> ({posting.role}) at{" "}
@@ -105,7 +143,7 @@ function Byline({ posting, answer = false }: { posting: Posting; answer?: boolea
 }
 
 /** One textarea and a button; `post` sends it, `done` reloads what it changed. */
-function TextForm(props: {
+export function TextForm(props: {
   label: string;
   button: string;
   post: (text: string) => Promise<unknown>;

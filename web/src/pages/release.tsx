@@ -6,7 +6,9 @@
 import { useState } from "react";
 import { getBytes, getJson, getText, type ReleaseDetail, type ReleaseSummary } from "../api.js";
 import { Digest, ErrorBox, formatBytes, formatTime, Loaded, Status } from "../components.js";
-import { Link, useAsync } from "../router.js";
+import { type Async, Link, useAsync } from "../router.js";
+import { diffOf, RuleDiff } from "../rule-diff.js";
+import { useSession } from "../session.js";
 import {
   CHECKS,
   type CheckId,
@@ -14,7 +16,9 @@ import {
   type VerifyOutcome,
   verifyInBrowser,
 } from "../verify-in-browser.js";
+import { Yara } from "../yara-highlight.js";
 import { Concerns } from "./concerns.js";
+import { type FindingsReport, ReviewPanel } from "./review-panel.js";
 
 interface Finding {
   id: string;
@@ -22,46 +26,145 @@ interface Finding {
   analyzer: string;
   location: { artifact: string; offset?: number; path?: string };
   message: string;
+  evidence?: Record<string, unknown>;
+}
+
+interface ParsedReport {
+  text: string;
+  report: FindingsReport & { findings: Finding[] };
 }
 
 /** Artifacts up to this size that decode as UTF-8 can be read on the page. */
 const MAX_SHOWN = 256 * 1024;
 
 export function ReleasePage({ sha256 }: { sha256: string }) {
-  const [detail] = useAsync(() => getJson<ReleaseDetail>(`/api/v1/releases/${sha256}`), sha256);
+  const [detail, reloadDetail] = useAsync(
+    () => getJson<ReleaseDetail>(`/api/v1/releases/${sha256}`),
+    sha256,
+  );
   return (
     <Loaded async={detail} what="the release">
-      {(d) => (
-        <>
-          <p className="crumbs">
-            <Link to="/releases">Releases</Link> ›{" "}
-            <Link to={`/releases?channel=${d.release.channel}`}>{d.release.channel}</Link>
-          </p>
-          <h1>
-            {d.release.channel} {d.release.version} <Status status={d.release.status} />
-          </h1>
-          <dl className="facts">
-            <dt>Release statement</dt>
-            <dd>
-              <Digest value={d.release.envelopeSha256} full />
-            </dd>
-            <dt>Log index</dt>
-            <dd>
-              <Link to={`/transparency-log?index=${d.release.logIndex}`}>{d.release.logIndex}</Link>
-            </dd>
-            <dt>Submitted</dt>
-            <dd>{formatTime(d.release.submittedAt)}</dd>
-            <dt>Published</dt>
-            <dd>{formatTime(d.release.publishedAt)}</dd>
-          </dl>
-          {d.release.status === "published" && <VerifyPanel release={d.release} />}
-          <Artifacts release={d.release} />
-          <Reviews detail={d} />
-          <Report detail={d} />
-          <Concerns sha256={d.release.envelopeSha256} />
-        </>
-      )}
+      {(d) => <Release detail={d} reload={reloadDetail} />}
     </Loaded>
+  );
+}
+
+function Release({ detail: d, reload }: { detail: ReleaseDetail; reload: () => void }) {
+  const session = useSession();
+  const ready = d.release.reportSha256 !== null;
+  const [report] = useAsync(async (): Promise<ParsedReport | null> => {
+    if (!ready) return null;
+    const text = await getText(`/api/v1/releases/${d.release.envelopeSha256}/report`);
+    let parsed: ParsedReport["report"] = { analyzers: [], findings: [] };
+    try {
+      parsed = JSON.parse(text) as ParsedReport["report"];
+    } catch {
+      // shown raw either way
+    }
+    return { text, report: parsed };
+  }, `${d.release.envelopeSha256}/${ready}`);
+  const findings = report.state === "done" && report.value ? report.value.report.findings : [];
+  const diff = diffOf(findings);
+  const reviewing =
+    d.release.status === "in-review" &&
+    session.state === "signed-in" &&
+    session.user.role === "reviewer" &&
+    report.state === "done" &&
+    report.value !== null;
+  return (
+    <>
+      <p className="crumbs">
+        <Link to="/releases">Releases</Link> ›{" "}
+        <Link to={`/releases?channel=${d.release.channel}`}>{d.release.channel}</Link>
+      </p>
+      <h1>
+        {d.release.channel} {d.release.version} <Status status={d.release.status} />
+      </h1>
+      <dl className="facts">
+        <dt>Release statement</dt>
+        <dd>
+          <Digest value={d.release.envelopeSha256} full />
+        </dd>
+        <dt>Log index</dt>
+        <dd>
+          <Link to={`/transparency-log?index=${d.release.logIndex}`}>{d.release.logIndex}</Link>
+        </dd>
+        <dt>Submitted</dt>
+        <dd>{formatTime(d.release.submittedAt)}</dd>
+        <dt>Published</dt>
+        <dd>{formatTime(d.release.publishedAt)}</dd>
+        <dt>Audience</dt>
+        <dd>
+          {d.predicate.audience === "everyone"
+            ? "everyone"
+            : `region ${d.predicate.audience.region}`}
+        </dd>
+        <dt>Follows</dt>
+        <dd>
+          {d.predicate.previous ? (
+            <Link to={`/releases/${d.predicate.previous.envelopeSha256}`}>
+              <Digest value={d.predicate.previous.envelopeSha256} />
+            </Link>
+          ) : (
+            "nothing: the channel's first release"
+          )}
+        </dd>
+      </dl>
+      {d.release.status === "published" && <VerifyPanel release={d.release} />}
+      <Artifacts release={d.release} />
+      <Source detail={d} />
+      <Reviews detail={d} />
+      {reviewing && report.state === "done" && report.value && session.state === "signed-in" && (
+        <ReviewPanel
+          detail={d}
+          report={report.value.report}
+          me={session.user.name}
+          onVerdict={reload}
+        />
+      )}
+      {diff && <RuleDiff diff={diff} release={d.release} />}
+      <Report detail={d} report={report} />
+      <Concerns sha256={d.release.envelopeSha256} findings={findings} />
+    </>
+  );
+}
+
+/** Where a build comes from and how to rebuild it; rebuild results join in with issue 10. */
+function Source({ detail }: { detail: ReleaseDetail }) {
+  const { source, build } = detail.predicate;
+  return (
+    <section aria-labelledby="source-heading">
+      <h2 id="source-heading">Source and build</h2>
+      {source ? (
+        <dl className="facts">
+          <dt>Repository</dt>
+          <dd>
+            <code>{source.repository}</code>
+          </dd>
+          <dt>Commit</dt>
+          <dd>
+            <code>{source.commit}</code>
+          </dd>
+          {build?.builder && (
+            <>
+              <dt>Builder</dt>
+              <dd>{build.builder}</dd>
+            </>
+          )}
+        </dl>
+      ) : (
+        <p className="muted">The vendor names no source for this release.</p>
+      )}
+      {build && (
+        <details>
+          <summary>Build recipe</summary>
+          <pre className="report">{build.recipe}</pre>
+        </details>
+      )}
+      <p className="muted" data-testid="rebuild-result">
+        Rebuild: no independent rebuild result is recorded for this release.
+      </p>
+    </section>
   );
 }
 
@@ -114,8 +217,8 @@ function ArtifactText({ sha256, name }: { sha256: string; name: string }) {
       {text.state === "loading" && <span role="status"> loading…</span>}
       {text.state === "error" && <ErrorBox error={text.error} />}
       {text.state === "open" && (
-        <pre className="artifact-text" data-testid="artifact-text">
-          {text.text}
+        <pre className="artifact-text yara" data-testid="artifact-text">
+          {/\.yara?$/i.test(name) ? <Yara source={text.text} /> : text.text}
         </pre>
       )}
     </>
@@ -139,65 +242,46 @@ function Reviews({ detail }: { detail: ReleaseDetail }) {
       {detail.reviews.length === 0 ? (
         <p className="muted">No reviewer has signed a verdict yet.</p>
       ) : (
-        <table>
-          <caption className="visually-hidden">Reviewers' signed verdicts</caption>
-          <thead>
-            <tr>
-              <th scope="col">Organisation</th>
-              <th scope="col">Reviewer key</th>
-              <th scope="col">Verdict</th>
-              <th scope="col">Log index</th>
-              <th scope="col">Statement</th>
-            </tr>
-          </thead>
-          <tbody>
-            {detail.reviews.map((r) => (
-              <tr key={r.envelopeSha256}>
-                <td>{r.organization}</td>
-                <td>
-                  <code>{r.reviewer}</code>
-                </td>
-                <td>
-                  <Status status={r.verdict === "approve" ? "approved" : r.verdict} />
-                </td>
-                <td>
-                  <Link to={`/transparency-log?index=${r.logIndex}`}>{r.logIndex}</Link>
-                </td>
-                <td>
-                  <Digest value={r.envelopeSha256} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        detail.reviews.map((r) => (
+          <article key={r.envelopeSha256} className="posting" data-testid="verdict">
+            <h3>
+              {r.organization}: <Status status={r.verdict === "approve" ? "approved" : r.verdict} />
+            </h3>
+            <p className="byline">
+              Signed by <strong>{r.reviewerName}</strong> with key <code>{r.reviewer}</code> at{" "}
+              <time dateTime={r.timeVerified}>{formatTime(r.timeVerified)}</time>, logged at index{" "}
+              <Link to={`/transparency-log?index=${r.logIndex}`}>{r.logIndex}</Link> (statement{" "}
+              <Digest value={r.envelopeSha256} />)
+            </p>
+            {r.comment && <p className="posting-text">{r.comment}</p>}
+            {r.triage.length > 0 && (
+              <ul className="triage-list">
+                {r.triage.map((t) => (
+                  <li key={t.finding}>
+                    Finding <code>{t.finding}</code>: {t.decision}
+                    {t.justification ? ` — ${t.justification}` : ""}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </article>
+        ))
       )}
     </section>
   );
 }
 
-function Report({ detail }: { detail: ReleaseDetail }) {
-  const ready = detail.release.reportSha256 !== null;
-  const [report] = useAsync(
-    () =>
-      ready
-        ? getText(`/api/v1/releases/${detail.release.envelopeSha256}/report`)
-        : Promise.resolve(""),
-    `${detail.release.envelopeSha256}/${ready}`,
-  );
+function Report({ detail, report }: { detail: ReleaseDetail; report: Async<ParsedReport | null> }) {
   return (
     <section aria-labelledby="report-heading">
       <h2 id="report-heading">Findings report</h2>
-      {!ready ? (
+      {detail.release.reportSha256 === null ? (
         <p className="muted">The release is still being analysed.</p>
       ) : (
         <Loaded async={report} what="the report">
-          {(text) => {
-            let findings: Finding[] = [];
-            try {
-              findings = (JSON.parse(text) as { findings?: Finding[] }).findings ?? [];
-            } catch {
-              // Shown raw below either way.
-            }
+          {(parsed) => {
+            const text = parsed?.text ?? "";
+            const findings = parsed?.report.findings ?? [];
             return (
               <>
                 <p>
@@ -218,7 +302,7 @@ function Report({ detail }: { detail: ReleaseDetail }) {
                     </thead>
                     <tbody>
                       {findings.map((f) => (
-                        <tr key={f.id}>
+                        <tr key={f.id} data-finding={f.id}>
                           <td>
                             <span
                               className={`severity severity-${f.severity.replace(/[^a-z]/g, "")}`}
