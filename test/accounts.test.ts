@@ -432,3 +432,32 @@ describe("the demo's users", () => {
     }
   });
 });
+
+describe("behind a TLS-terminating proxy", () => {
+  it("marks the session cookie Secure when a trusted proxy says https, and only then", async () => {
+    const signIn = (url: string, password: string) =>
+      fetch(`${url}/api/v1/auth/signin`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-forwarded-proto": "https" },
+        body: JSON.stringify({ name: "auditor", password }),
+      });
+    const proxied = await startAccountsWorld({ trustProxy: ["127.0.0.1"] });
+    try {
+      const cookie = (await signIn(proxied.url, proxied.passwords.auditor)).headers.get(
+        "set-cookie",
+      );
+      expect(cookie).toMatch(/; Secure$/);
+    } finally {
+      await proxied.close();
+    }
+    // Without --trust-proxy the same header is anyone's claim: it is ignored.
+    const plain = await startAccountsWorld();
+    try {
+      const direct = await signIn(plain.url, plain.passwords.auditor);
+      expect(direct.status).toBe(200);
+      expect(direct.headers.get("set-cookie")).not.toContain("Secure");
+    } finally {
+      await plain.close();
+    }
+  });
+});

@@ -75,11 +75,18 @@ export interface ServerOptions {
   };
   /** Demo witnesses served in this process under `/demo-witness/<name>/add-checkpoint`. */
   demoWitnesses?: { name: string; witness: Witness }[];
+  /**
+   * Addresses of the TLS-terminating proxies in front of this server (e.g. `127.0.0.1`): their
+   * X-Forwarded-Proto/-For are believed, so session cookies are marked Secure behind https and
+   * rate limits count the real client. Never trust proxy headers from anyone else.
+   */
+  trustProxy?: string[];
 }
 
 /** Fastify as every Crosscheck server runs it: one error shape, quiet logs, bounded URLs. */
-function baseApp(logger: boolean | undefined): FastifyInstance {
+function baseApp(logger: boolean | undefined, trustProxy?: string[]): FastifyInstance {
   const app = Fastify({
+    ...(trustProxy?.length ? { trustProxy } : {}),
     // Quiet by default: a server's log must never carry request bodies or tokens.
     logger: logger ? { level: "error" } : false,
     // Tile paths are long and deep; reject absurd URLs early.
@@ -104,7 +111,7 @@ async function registerRateLimit(app: FastifyInstance): Promise<void> {
 }
 
 export async function createServer(options: ServerOptions): Promise<FastifyInstance> {
-  const app = baseApp(options.logger);
+  const app = baseApp(options.logger, options.trustProxy);
 
   const releases = options.releases;
   const accounts = options.accounts

@@ -18,12 +18,13 @@ import { type Database, migrate, openSqlite } from "../../src/store/index.js";
 import { EDR_DICTIONARY } from "./gateway-world.js";
 import { ARTIFACT, ARTIFACT_SHA256, type World, world } from "./release-world.js";
 
-export const ROLES = ["vendor", "reviewer", "auditor", "admin", "tenant"] as const;
+export const ROLES = ["vendor", "reviewer", "rebuilder", "auditor", "admin", "tenant"] as const;
 export type TestRole = (typeof ROLES)[number];
 /** The tenant's user and token are named after the gateway's tenant. */
 export const NAMES: Record<TestRole, string> = {
   vendor: "vendor",
   reviewer: "reviewer",
+  rebuilder: "rebuilder",
   auditor: "auditor",
   admin: "admin",
   tenant: "acme-eu",
@@ -47,7 +48,12 @@ export interface AccountsWorld {
 }
 
 export async function startAccountsWorld(
-  options: { gateway?: boolean; signinsPerMinute?: number; reportsPerHour?: number } = {},
+  options: {
+    gateway?: boolean;
+    signinsPerMinute?: number;
+    reportsPerHour?: number;
+    trustProxy?: string[];
+  } = {},
 ): Promise<AccountsWorld> {
   const w = await world();
   const dir = mkdtempSync(join(tmpdir(), "crosscheck-accounts-"));
@@ -112,6 +118,7 @@ export async function startAccountsWorld(
       reportsPerHour: options.reportsPerHour,
       now: () => clock.now,
     },
+    trustProxy: options.trustProxy,
   });
   await app.listen({ host: "127.0.0.1", port: 0 });
   const address = app.server.address();

@@ -67,6 +67,7 @@ interface ServeOptions {
   witnessPolicy?: string;
   token?: string[];
   gatewayConfig?: string;
+  trustProxy?: string[];
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -92,7 +93,7 @@ export function serveCommand(): Command {
     )
     .option(
       "--token <role:name=file>",
-      "production: an API token file for a role (vendor, reviewer, admin, tenant, auditor), repeatable",
+      "production: an API token file for a role (vendor, reviewer, rebuilder, admin, tenant, auditor), repeatable",
       collect,
     )
     .option(
@@ -110,6 +111,11 @@ export function serveCommand(): Command {
       "writes per client per minute",
       parseCount("--writes-per-minute"),
       600,
+    )
+    .option(
+      "--trust-proxy <address>",
+      "a TLS-terminating proxy in front of this server whose X-Forwarded-* headers are believed (repeatable): session cookies become Secure behind https",
+      collect,
     )
     .action(async (opts: ServeOptions) => {
       await serve(opts);
@@ -205,6 +211,7 @@ async function serve(opts: ServeOptions): Promise<void> {
     gateway: gateway ? { gateway, tokens } : undefined,
     accounts: { store: accounts },
     demoWitnesses,
+    trustProxy: opts.trustProxy,
   });
   await app.listen({ host: opts.host, port: opts.port });
   const collector = new CosignatureCollector({
@@ -400,11 +407,11 @@ function parseTokenOption(text: string): {
   name: string;
   path: string;
 } {
-  const match = /^(vendor|reviewer|admin|tenant|auditor):([^=]+)=(.+)$/.exec(text);
+  const match = /^(vendor|reviewer|rebuilder|admin|tenant|auditor):([^=]+)=(.+)$/.exec(text);
   if (!match) {
     throw new CrosscheckError(
       "E_USAGE",
-      `--token takes ROLE:NAME=FILE with ROLE vendor, reviewer, admin, tenant (a gateway sender) or auditor, e.g. vendor:acme=acme.token; got ${JSON.stringify(text)}.`,
+      `--token takes ROLE:NAME=FILE with ROLE vendor, reviewer, rebuilder, admin, tenant (a gateway sender) or auditor, e.g. vendor:acme=acme.token; got ${JSON.stringify(text)}.`,
     );
   }
   return {
