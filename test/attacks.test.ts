@@ -3,17 +3,22 @@
  * refused with its own code. The attacks are TUF's (arbitrary software, rollback, freeze,
  * fast-forward, endless data, mix-and-match, key compromise via revocation, malicious mirrors
  * presenting another view) and ours (unreviewed or vetoed releases, unlogged envelopes, split
- * views, releases aimed at one customer).
+ * views, releases aimed at one customer, product binaries nobody rebuilt or that a rebuilder found
+ * BAD).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type Envelope,
   ed25519EnvelopeSigner,
+  envelopeDigest,
   makeStatement,
   RELEASE_PREDICATE_TYPE,
+  type RebuildPredicate,
+  type ReleasePredicate,
+  signRebuild,
   signStatement,
 } from "../src/attest/index.js";
-import { generateNoteKey, toBase64, utf8Encode } from "../src/crypto/index.js";
+import { generateNoteKey, sha256, toBase64, toHex, utf8Encode } from "../src/crypto/index.js";
 import { isCrosscheckError } from "../src/errors/index.js";
 import { TransparencyLog } from "../src/log/index.js";
 import { openPolicy, signPolicy } from "../src/policy/index.js";
@@ -430,5 +435,204 @@ describe("the verifier refuses", () => {
   it("endless data: a bundle larger than the bound, before parsing it", async () => {
     const huge = `{"mediaType":"${"x".repeat(5 << 20)}"}`;
     await refusedWith("E_BUNDLE_TOO_LARGE", () => parseBundle(huge));
+  });
+});
+
+describe("the verifier refuses product binaries not shown to come from their source", () => {
+  const rebuildCo = generateNoteKey("rebuild.example/rebuilder");
+  const rebuildCo2 = generateNoteKey("rebuild.example/second-rebuilder");
+  const builders = generateNoteKey("builders.example/rebuilder");
+  const retired = generateNoteKey("retired.example/rebuilder");
+  const RECIPE =
+    "format: crosscheck/rebuild/v1\ncommand: [make, main.cvd]\nartifacts:\n  - {name: main.cvd, path: main.cvd}\n";
+  const PRODUCT: Partial<ReleasePredicate> = {
+    channel: "product",
+    source: { repository: "https://git.vendor.example/agent.git", commit: "c".repeat(40) },
+    build: { recipe: RECIPE },
+  };
+
+  function productPolicy(rebuildThreshold: number) {
+    const k = w.keys;
+    const document = policyDocument(k, {
+      channels: {
+        product: { vendorKeys: [k.vendor.verifierKey], reviewThreshold: 2, headExpiry: 86400 },
+      },
+      rebuilders: [
+        { key: rebuildCo.verifierKey, organization: "Rebuild Co" },
+        { key: rebuildCo2.verifierKey, organization: "Rebuild Co" },
+        { key: builders.verifierKey, organization: "Independent Builders" },
+        { key: retired.verifierKey, organization: "Retired Rebuilds" },
+      ],
+      rebuildThreshold,
+      revoked: [k.revoked.verifierKey, retired.verifierKey],
+    });
+    return openPolicy(
+      signPolicy(document, [k.roots[0]?.signerKey as string, k.roots[1]?.signerKey as string]),
+      { now: NOW },
+    );
+  }
+
+  /** A rebuilder's statement about `release`, GOOD unless changed. */
+  function rebuild(
+    release: Envelope,
+    key: { signerKey: string },
+    organization: string,
+    changes: Partial<RebuildPredicate> = {},
+  ): Envelope {
+    const payload = JSON.parse(new TextDecoder().decode(Buffer.from(release.payload, "base64")));
+    const p = payload.predicate as ReleasePredicate;
+    return signRebuild(
+      {
+        rebuilder: { id: organization, builder: "builder-1" },
+        timeFinished: "2026-11-23T10:45:00Z",
+        release: {
+          envelopeSha256: envelopeDigest(release),
+          channel: p.channel,
+          version: p.version,
+        },
+        source: p.source as RebuildPredicate["source"],
+        recipeSha256: toHex(sha256(utf8Encode(p.build?.recipe ?? ""))),
+        status: "GOOD",
+        artifacts: p.artifacts.map((a) => ({
+          name: a.name,
+          sha256: a.sha256,
+          rebuiltSha256: a.sha256,
+        })),
+        differences: [],
+        reason: "",
+        environment: {
+          platform: "linux",
+          arch: "x64",
+          kernel: "6.1.0",
+          sourceDateEpoch: 1795427200,
+          timezone: "UTC",
+          locale: "C.UTF-8",
+          umask: "0022",
+          network: "isolated",
+          processes: "pid-namespace",
+          timeoutSeconds: 600,
+          durationMs: 1000,
+          tools: [],
+        },
+        log: { sha256: "f".repeat(64), size: 100 },
+        ...changes,
+      },
+      ed25519EnvelopeSigner(key.signerKey),
+    );
+  }
+
+  const BAD: Partial<RebuildPredicate> = {
+    status: "BAD",
+    artifacts: [{ name: "main.cvd", sha256: ARTIFACT_SHA256, rebuiltSha256: "b".repeat(64) }],
+    differences: [
+      { artifact: "main.cvd", member: "", kind: "content", detail: "first difference at byte 12" },
+    ],
+    reason: "main.cvd differs",
+  };
+
+  async function verifyProduct(
+    rebuilds: (release: Envelope) => Envelope[],
+    rebuildThreshold = 1,
+    changes: Partial<VerifyReleaseInput> = {},
+  ) {
+    const parts = w.parts(PRODUCT);
+    parts.rebuilds = rebuilds(parts.release);
+    return verify({
+      bundle: await w.bundle(parts),
+      policy: productPolicy(rebuildThreshold),
+      channel: "product",
+      ...changes,
+    });
+  }
+
+  it("nothing in a product release one policy rebuilder reproduced (the control)", async () => {
+    const result = await verifyProduct((r) => [rebuild(r, rebuildCo, "Rebuild Co")]);
+    expect(result.rebuiltBy).toEqual(["Rebuild Co"]);
+    expect(result.approvedBy.sort()).toEqual(["Alpha Labs", "Beta Review"]);
+  });
+
+  it("a product release nobody rebuilt, when the policy requires rebuilds", async () => {
+    await refusedWith("E_UNREBUILT", () => verifyProduct(() => []));
+    // The same release passes a policy that requires none: the refusal is the policy's.
+    expect((await verifyProduct(() => [], 0)).rebuiltBy).toEqual([]);
+  });
+
+  it("a product release a policy rebuilder found BAD, even beside a GOOD one and when none is required", async () => {
+    await refusedWith("E_REBUILD_BAD", () =>
+      verifyProduct((r) => [
+        rebuild(r, builders, "Independent Builders"),
+        rebuild(r, rebuildCo, "Rebuild Co", BAD),
+      ]),
+    );
+    await refusedWith("E_REBUILD_BAD", () =>
+      verifyProduct((r) => [rebuild(r, rebuildCo, "Rebuild Co", BAD)], 0),
+    );
+  });
+
+  it("rebuilds below the threshold: a FAIL proves nothing either way", async () => {
+    await refusedWith("E_REBUILD_THRESHOLD", () =>
+      verifyProduct(
+        (r) => [
+          rebuild(r, rebuildCo, "Rebuild Co"),
+          rebuild(r, builders, "Independent Builders", {
+            status: "FAIL",
+            artifacts: [{ name: "main.cvd", sha256: ARTIFACT_SHA256, rebuiltSha256: null }],
+            reason: "make exited with status 2",
+          }),
+        ],
+        2,
+      ),
+    );
+  });
+
+  it("one rebuilder organisation counted twice", async () => {
+    await refusedWith("E_REBUILD_DUPLICATE", () =>
+      verifyProduct(
+        (r) => [rebuild(r, rebuildCo, "Rebuild Co"), rebuild(r, rebuildCo2, "Rebuild Co")],
+        2,
+      ),
+    );
+  });
+
+  it("a GOOD rebuild of another commit, recipe, release or other digests (mix-and-match)", async () => {
+    const other = w.release({ ...PRODUCT, version: "2026.11.23.9" });
+    const cases: ((r: Envelope) => Envelope)[] = [
+      (r) =>
+        rebuild(r, rebuildCo, "Rebuild Co", {
+          source: { repository: "https://git.vendor.example/agent.git", commit: "d".repeat(40) },
+        }),
+      (r) => rebuild(r, rebuildCo, "Rebuild Co", { recipeSha256: "0".repeat(64) }),
+      () => rebuild(other, rebuildCo, "Rebuild Co"),
+      (r) =>
+        rebuild(r, rebuildCo, "Rebuild Co", {
+          rebuilder: { id: "Independent Builders", builder: "x" },
+        }),
+    ];
+    for (const made of cases) {
+      await refusedWith("E_REBUILD_MISMATCH", () => verifyProduct((r) => [made(r)]));
+    }
+  });
+
+  it("a rebuild signed by a revoked rebuilder key, or by a stranger", async () => {
+    await refusedWith("E_REBUILDER_REVOKED", () =>
+      verifyProduct((r) => [rebuild(r, retired, "Retired Rebuilds")]),
+    );
+    const stranger = generateNoteKey("rebuild.example/rebuilder");
+    await refusedWith("E_REBUILD_THRESHOLD", () =>
+      verifyProduct((r) => [rebuild(r, stranger, "Rebuild Co")]),
+    );
+  });
+
+  it("a rebuild statement that is not in the log under the checkpoint", async () => {
+    const parts = w.parts(PRODUCT);
+    parts.rebuilds = [rebuild(parts.release, rebuildCo, "Rebuild Co")];
+    const bundle = await w.bundle(parts);
+    const logged = bundle.rebuilds?.[0] as { envelope: Envelope };
+    logged.envelope = rebuild(parts.release, rebuildCo, "Rebuild Co", {
+      timeFinished: "2026-11-23T10:46:00Z",
+    });
+    await refusedWith("E_INCLUSION_PROOF", () =>
+      verify({ bundle, policy: productPolicy(1), channel: "product" }),
+    );
   });
 });

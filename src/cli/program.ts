@@ -6,6 +6,7 @@ import { keygenCommand } from "./commands/keygen.js";
 import { logCommand } from "./commands/log.js";
 import { monitorCommand } from "./commands/monitor.js";
 import { policyCommand } from "./commands/policy.js";
+import { rebuildCommand } from "./commands/rebuild.js";
 import { releaseCommand, reviewCommand } from "./commands/release.js";
 import { serveCommand } from "./commands/serve.js";
 import { updateCommand } from "./commands/update.js";
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
       .addCommand(policyCommand())
       .addCommand(releaseCommand())
       .addCommand(reviewCommand())
+      .addCommand(rebuildCommand())
       .addCommand(bundleCommand())
       .addCommand(verifyCommand())
       .addCommand(updateCommand())

@@ -59,6 +59,9 @@ export const ALERT_CODES = {
   M_HEAD_UNREVIEWED: "critical",
   M_HEAD_REJECTED: "critical",
   M_HEAD_ROLLBACK: "warning",
+  M_REBUILD_UNTRUSTED_SIGNER: "warning",
+  /** A policy rebuilder found a release's artifacts differ from what its source builds. */
+  M_REBUILD_BAD: "critical",
 } as const satisfies Record<string, AlertSeverity>;
 
 export type AlertCode = keyof typeof ALERT_CODES;

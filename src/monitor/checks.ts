@@ -10,12 +10,14 @@ import {
   HEAD_PREDICATE_TYPE,
   IN_TOTO_PAYLOAD_TYPE,
   openHead,
+  openRebuild,
   openRelease,
   openReview,
   type PublicKey,
   parseLogEntry,
   parseStatement,
   publicKeyFromVerifierKey,
+  REBUILD_PREDICATE_TYPE,
   RELEASE_PREDICATE_TYPE,
   REVIEW_PREDICATE_TYPE,
   verifyEnvelope,
@@ -33,6 +35,7 @@ import {
   CHANNELS,
   channelPolicy,
   isRevoked,
+  rebuilderKeys,
   reviewerKeys,
   type TrustedPolicy,
   vendorKeys,
@@ -56,6 +59,8 @@ interface KeyIndex {
   reviewers: Map<string, Map<string, string>>;
   /** Every reviewer key ID, eligible anywhere or not, revoked or not. */
   anyReviewer: Set<string>;
+  /** Key ID → organisation of the rebuilders not revoked. */
+  rebuilders: Map<string, string>;
 }
 
 function indexKeys(policy: TrustedPolicy): KeyIndex {
@@ -84,9 +89,11 @@ function indexKeys(policy: TrustedPolicy): KeyIndex {
     );
   }
   for (const r of document.reviewers) add(r.key);
+  for (const r of document.rebuilders) add(r.key);
   for (const r of document.revoked) add(r);
   const anyReviewer = new Set(document.reviewers.map((r) => publicKeyFromVerifierKey(r.key).keyid));
-  return { all: [...byId.values()], vendors, reviewers, anyReviewer };
+  const rebuilders = new Map(rebuilderKeys(policy).map((r) => [r.key.keyid, r.organization]));
+  return { all: [...byId.values()], vendors, reviewers, anyReviewer, rebuilders };
 }
 
 /** Hex SHA-256 over the sorted `name sha256` lines of a list of artifacts. */
@@ -151,6 +158,7 @@ export class EntryChecker {
       if (predicateType === RELEASE_PREDICATE_TYPE) this.release(index, envelope, digest, raise);
       else if (predicateType === REVIEW_PREDICATE_TYPE) this.review(index, envelope, digest, raise);
       else if (predicateType === HEAD_PREDICATE_TYPE) this.head(index, envelope, digest, raise);
+      else if (predicateType === REBUILD_PREDICATE_TYPE) this.rebuild(envelope, digest, raise);
       else {
         raise(
           "M_UNKNOWN_PAYLOAD",
@@ -172,6 +180,36 @@ export class EntryChecker {
       }
     }
     return alerts;
+  }
+
+  /**
+   * A rebuild statement: by a rebuilder the policy names, or an alert; a BAD from one is a
+   * rebuilder saying the shipped binary is not what the named source builds (endpoints that
+   * require rebuilds refuse the release; everyone should know).
+   */
+  private rebuild(envelope: Envelope, digest: string, raise: Raise): void {
+    const opened = openRebuild(envelope, this.keys.all);
+    const p = opened.predicate;
+    const what = `rebuild of ${p.release.channel} ${p.release.version} (${short(p.release.envelopeSha256)})`;
+    const organization = opened.verifiedKeyids
+      .map((id) => this.keys.rebuilders.get(id))
+      .find((o) => o !== undefined);
+    if (organization === undefined) {
+      raise(
+        "M_REBUILD_UNTRUSTED_SIGNER",
+        `The ${what} is signed by ${describeSigners(opened.verifiedKeyids)}, not by a rebuilder the policy names; endpoints ignore it.`,
+        digest,
+      );
+      return;
+    }
+    if (p.status === "BAD") {
+      const first = p.differences[0];
+      raise(
+        "M_REBUILD_BAD",
+        `${organization} rebuilt ${p.release.channel} ${p.release.version} from ${p.source.repository}@${p.source.commit.slice(0, 12)} and got different artifacts${first ? ` (first difference: ${first.artifact})` : ""}: the shipped files are not what the reviewed source builds.`,
+        digest,
+      );
+    }
   }
 
   private release(index: number, envelope: Envelope, digest: string, raise: Raise): void {

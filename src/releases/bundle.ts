@@ -14,6 +14,8 @@ export interface BundleParts {
   release: Envelope;
   head: Envelope;
   reviews: Envelope[];
+  /** Rebuilders' statements of the release; a bundle without any leaves the field out. */
+  rebuilds?: Envelope[];
 }
 
 /** Where a bundle's envelopes are logged and proved: a log, local or remote. */
@@ -30,7 +32,7 @@ export async function logBundleParts(
   log: BundleLog,
 ): Promise<Map<Envelope, number>> {
   const indexes = new Map<Envelope, number>();
-  for (const envelope of [parts.release, parts.head, ...parts.reviews]) {
+  for (const envelope of [parts.release, parts.head, ...parts.reviews, ...(parts.rebuilds ?? [])]) {
     indexes.set(envelope, await log.add(envelopeLogEntry(envelope)));
   }
   return indexes;
@@ -60,6 +62,7 @@ export async function proveBundle(
     release: await prove(parts.release),
     head: await prove(parts.head),
     reviews: await Promise.all(parts.reviews.map(prove)),
+    ...(parts.rebuilds?.length ? { rebuilds: await Promise.all(parts.rebuilds.map(prove)) } : {}),
     checkpoint,
   };
 }

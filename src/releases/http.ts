@@ -7,9 +7,10 @@
  *   GET  /artifacts/:sha256                 download an artifact
  *   POST /releases                          vendor: {release, head?} envelopes
  *   GET  /releases[?channel&status]         list
- *   GET  /releases/:sha256                  one release: status, jobs, reviews, report digest
+ *   GET  /releases/:sha256                  one release: status, jobs, reviews, rebuilds, report digest
  *   GET  /releases/:sha256/report           the findings report (the bytes reviewers sign)
  *   POST /releases/:sha256/reviews          reviewer: {review} envelope
+ *   POST /releases/:sha256/rebuilds         rebuilder: {rebuild} envelope (GOOD, BAD, FAIL, UNKNOWN)
  *   GET  /releases/:sha256/triage           reviewer: draft judgements of single findings
  *   PUT  /releases/:sha256/triage           reviewer: {finding, decision, justification}
  *   GET  /channels/:channel                 newest submitted and newest published
@@ -22,16 +23,18 @@ import { type Static, Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import {
   type Envelope,
+  openRebuild,
   openRelease,
   openReview,
   parseEnvelope,
+  type RebuildPredicate,
   type ReviewPredicate,
 } from "../attest/index.js";
 import { CrosscheckError } from "../errors/index.js";
 import { serializeBundle } from "../verify/index.js";
 import { rfc3339 } from "./context.js";
 import type { ReleaseService } from "./service.js";
-import type { ReleaseRow, ReviewRow, Role } from "./storage/index.js";
+import type { RebuildRow, ReleaseRow, ReviewRow, Role } from "./storage/index.js";
 
 export interface ReleaseRoutesOptions {
   service: ReleaseService;
@@ -123,6 +126,26 @@ function verdictOf(row: ReviewRow) {
     timeVerified: p.timeVerified,
     comment: p.comment,
     triage: p.triage ?? [],
+    envelopeSha256: row.envelopeSha256,
+    logIndex: row.logIndex,
+  };
+}
+
+/** A stored rebuild statement as the portal shows it (its signature was checked on entry). */
+function rebuildOf(row: RebuildRow) {
+  const p: RebuildPredicate = openRebuild(parseEnvelope(row.envelope), []).predicate;
+  return {
+    organization: row.organization,
+    rebuilder: row.rebuilderKeyid,
+    builder: p.rebuilder.builder,
+    status: row.status,
+    timeFinished: p.timeFinished,
+    reason: p.reason,
+    source: p.source,
+    artifacts: p.artifacts,
+    differences: p.differences,
+    environment: p.environment,
+    log: p.log,
     envelopeSha256: row.envelopeSha256,
     logIndex: row.logIndex,
   };
@@ -283,6 +306,7 @@ export async function releaseRoutes(
       const row = await found(request.params.sha256);
       const jobs = await store.jobs(row.id);
       const reviews = await store.reviews(row.id);
+      const rebuilds = await store.rebuilds(row.id);
       return {
         release: summary(row),
         envelope: JSON.parse(row.envelope) as unknown,
@@ -295,6 +319,7 @@ export async function releaseRoutes(
         })),
         predicate: openRelease(parseEnvelope(row.envelope), []).predicate,
         reviews: reviews.map(verdictOf),
+        rebuilds: rebuilds.map(rebuildOf),
       };
     },
   );
@@ -414,6 +439,45 @@ export async function releaseRoutes(
     async (request) => {
       const row = await service.review(request.params.sha256, envelope(request.body.review));
       return { release: summary(row) };
+    },
+  );
+
+  app.post<ShaParams & { Body: { rebuild: unknown } }>(
+    "/releases/:sha256/rebuilds",
+    {
+      config,
+      onRequest: (request) => authorize(request, ["rebuilder"]),
+      schema: {
+        summary:
+          "Submit a rebuilder's signed rebuild statement (rebuilder): GOOD, BAD, FAIL or UNKNOWN. A BAD from a policy rebuilder vetoes the release.",
+        tags: ["rebuilds"],
+        params: ShaParamsSchema,
+        body: Type.Object({ rebuild: EnvelopeSchema }),
+        response: {
+          200: Type.Object({
+            release: ReleaseSummary,
+            rebuild: Type.Object({
+              envelopeSha256: Sha256,
+              organization: Type.String(),
+              status: Type.String(),
+              logIndex: Type.Integer(),
+            }),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const result = await service.rebuild(request.params.sha256, envelope(request.body.rebuild));
+      return {
+        release: summary(result.release),
+        rebuild: {
+          envelopeSha256: result.rebuild.envelopeSha256,
+          organization: result.rebuild.organization,
+          status: result.rebuild.status,
+          logIndex: result.rebuild.logIndex,
+        },
+      };
     },
   );
 

@@ -1,17 +1,18 @@
 /**
- * Publish lifecycle: k organisations approved → the channel head names the release (re-signed in
- * the demo, the vendor's own otherwise) → the release is published. Its bundle is assembled when
- * asked for, proved against the log's newest cosigned checkpoint (Decision 7).
+ * Publish lifecycle: k organisations approved (and, for a product release, the policy's r rebuilder
+ * organisations reproduced it) → the channel head names the release (re-signed in the demo, the
+ * vendor's own otherwise) → the release is published. Its bundle is assembled when asked for,
+ * proved against the log's newest cosigned checkpoint (Decision 7), with its rebuild statements.
  */
 import { type Channel, type Envelope, parseEnvelope, signHead } from "../attest/index.js";
 import { parseNote } from "../crypto/index.js";
 import { CrosscheckError, isCrosscheckError } from "../errors/index.js";
 import { parseCheckpoint } from "../merkle/index.js";
 import { channelPolicy } from "../policy/index.js";
-import type { Bundle } from "../verify/index.js";
+import { type Bundle, MAX_BUNDLE_REBUILDS } from "../verify/index.js";
 import { proveBundle } from "./bundle.js";
 import { type ReleaseContext, rfc3339 } from "./context.js";
-import type { ReleaseRow } from "./storage/index.js";
+import type { RebuildRow, ReleaseRow } from "./storage/index.js";
 import { logStoredHead, storeHead } from "./submit.js";
 
 export async function publishRelease(ctx: ReleaseContext, row: ReleaseRow): Promise<void> {
@@ -31,9 +32,11 @@ export async function publishRelease(ctx: ReleaseContext, row: ReleaseRow): Prom
 }
 
 /**
- * Publishes the release if it is still in review and k distinct organisations approve it (a
- * rejection has already closed it). Callers hold the release's serializer. Returns whether it
- * published; throws E_HEAD_MISSING when only the vendor's head is lacking.
+ * Publishes the release if it is still in review, k distinct organisations approve it (a
+ * rejection has already closed it) and — for a product release — r distinct rebuilder
+ * organisations reported GOOD and none BAD (a BAD has already closed it too). Callers hold the
+ * release's serializer. Returns whether it published; throws E_HEAD_MISSING when only the
+ * vendor's head is lacking.
  */
 export async function publishIfApproved(ctx: ReleaseContext, row: ReleaseRow): Promise<boolean> {
   const current = await ctx.store.releaseById(row.id);
@@ -44,8 +47,29 @@ export async function publishIfApproved(ctx: ReleaseContext, row: ReleaseRow): P
       .map((r) => r.organization),
   );
   if (approving.size < channelPolicy(ctx.policy, current.channel).reviewThreshold) return false;
+  const rebuilds = rebuildTally(await ctx.store.rebuilds(current.id));
+  if (rebuilds.bad) return false;
+  if (current.channel === "product" && rebuilds.good.size < ctx.policy.document.rebuildThreshold) {
+    return false;
+  }
   await publishRelease(ctx, current);
   return true;
+}
+
+/** Organisations whose GOOD rebuild of a release is stored, and whether any reported BAD. */
+export function rebuildTally(rows: readonly RebuildRow[]): { good: Set<string>; bad: boolean } {
+  return {
+    good: new Set(rows.filter((r) => r.status === "GOOD").map((r) => r.organization)),
+    bad: rows.some((r) => r.status === "BAD"),
+  };
+}
+
+/** What a bundle carries of a release's rebuilds: BAD first (evidence), then GOOD, then the rest. */
+function bundledRebuilds(rows: readonly RebuildRow[]): RebuildRow[] {
+  const rank = { BAD: 0, GOOD: 1, FAIL: 2, UNKNOWN: 3 } as const;
+  return [...rows]
+    .sort((a, b) => rank[a.status] - rank[b.status] || a.logIndex - b.logIndex)
+    .slice(0, MAX_BUNDLE_REBUILDS);
 }
 
 async function currentHead(ctx: ReleaseContext, row: ReleaseRow) {
@@ -108,10 +132,15 @@ export async function channelBundle(ctx: ReleaseContext, channel: string): Promi
     indexes.set(envelope, r.logIndex);
     return envelope;
   });
+  const rebuildEnvelopes = bundledRebuilds(await ctx.store.rebuilds(row.id)).map((r) => {
+    const envelope = parseEnvelope(r.envelope);
+    indexes.set(envelope, r.logIndex);
+    return envelope;
+  });
   const needed = Math.max(...indexes.values()) + 1;
   const checkpoint = await cosignedCovering(ctx, needed);
   return proveBundle(
-    { release, head: headEnvelope, reviews: reviewEnvelopes },
+    { release, head: headEnvelope, reviews: reviewEnvelopes, rebuilds: rebuildEnvelopes },
     indexes,
     checkpoint,
     ctx.log.tileSource,

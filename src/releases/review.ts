@@ -21,6 +21,7 @@ import {
 } from "../attest/index.js";
 import { CrosscheckError, isCrosscheckError } from "../errors/index.js";
 import { isRevoked, reviewerKeys } from "../policy/index.js";
+import { REBUILD_ANALYZER } from "../review/rebuild/index.js";
 import { type ReleaseContext, rfc3339 } from "./context.js";
 import { publishIfApproved } from "./publish.js";
 import type { ReleaseRow } from "./storage/index.js";
@@ -171,15 +172,12 @@ export function rebuildBlocks(report: string | null): string | undefined {
     ).findings ?? [];
   const bad = findings.filter(
     (f) =>
-      f.analyzer === REBUILD_ANALYZER_NAME &&
+      f.analyzer === REBUILD_ANALYZER &&
       (f.evidence as { status?: unknown } | undefined)?.status === "BAD",
   );
   if (bad.length === 0) return undefined;
   return `${bad.map((f) => f.location?.artifact ?? "*").join(", ")} differ`;
 }
-
-/** The name the rebuild analyzer reports under (src/review/rebuild/analyzer.ts). */
-const REBUILD_ANALYZER_NAME = "rebuild";
 
 function isRevokedSafe(ctx: ReleaseContext, keyid: string): boolean {
   try {

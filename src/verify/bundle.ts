@@ -6,6 +6,8 @@
  *     "release": LoggedEnvelope,          vendor-signed release statement
  *     "head":    LoggedEnvelope,          vendor-signed channel head naming that release (Decision 6)
  *     "reviews": LoggedEnvelope[],        reviewer verdicts
+ *     "rebuilds": LoggedEnvelope[],       optional: rebuilders' statements (GOOD, BAD, …) of the
+ *                                         release; a product release needs the policy's r of them
  *     "checkpoint": "<signed note>"       the log's checkpoint with witness cosignatures
  *   }
  *   LoggedEnvelope = { "envelope": DSSE envelope, "index": log index, "proof": [base64 hashes] }
@@ -24,6 +26,8 @@ export const BUNDLE_MEDIA_TYPE = "application/vnd.crosscheck.bundle.v1+json";
 /** Endless-data defence: a bundle larger than this is refused before parsing (TUF's rule). */
 export const MAX_BUNDLE_SIZE = 4 << 20;
 const MAX_REVIEWS = 64;
+/** Rebuild statements one bundle carries at most (the service bundles BAD ones first). */
+export const MAX_BUNDLE_REBUILDS = 64;
 
 const Base64 = Type.String({ pattern: "^[A-Za-z0-9+/]*={0,2}$", maxLength: 1 << 20 });
 
@@ -57,6 +61,8 @@ export const BundleSchema = Type.Object(
     release: LoggedEnvelopeSchema,
     head: LoggedEnvelopeSchema,
     reviews: Type.Array(LoggedEnvelopeSchema, { maxItems: MAX_REVIEWS }),
+    // Optional so that bundles of releases nobody rebuilt keep their shape.
+    rebuilds: Type.Optional(Type.Array(LoggedEnvelopeSchema, { maxItems: MAX_BUNDLE_REBUILDS })),
     checkpoint: Type.String({ maxLength: 1 << 20 }),
   },
   { additionalProperties: false },

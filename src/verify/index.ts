@@ -3,6 +3,7 @@ export {
   type Bundle,
   BundleSchema,
   type LoggedEnvelope,
+  MAX_BUNDLE_REBUILDS,
   MAX_BUNDLE_SIZE,
   parseBundle,
   serializeBundle,

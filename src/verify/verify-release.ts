@@ -11,14 +11,18 @@
  *  5. reviews     ≥ k distinct organisations approve exactly these      E_REVIEW_REJECTED, E_REVIEW_MISMATCH,
  *                 digests, no policy reviewer rejects them               E_REVIEWER_REVOKED, E_REVIEW_DUPLICATE,
  *                                                                        E_UNREVIEWED, E_REVIEW_THRESHOLD
- *  6. inclusion   every envelope is in the log under the checkpoint     E_UNLOGGED, E_INCLUSION_PROOF
- *  7. checkpoint  signed by the log, cosigned by a witness quorum       E_CHECKPOINT_SIGNATURE, E_COSIGNATURES
- *  8. consistency extends the newest checkpoint this endpoint saw       E_CHECKPOINT_ROLLBACK, E_SPLIT_VIEW
- *  9. head        the vendor's current head names this release, was      E_HEAD_UNSIGNED, E_HEAD_MISMATCH,
+ *  6. rebuilds    no policy rebuilder found these artifacts BAD (one     E_REBUILD_BAD, E_REBUILD_MISMATCH,
+ *                 BAD vetoes, any channel); a product release needs      E_REBUILDER_REVOKED, E_REBUILD_DUPLICATE,
+ *                 ≥ r distinct rebuilder organisations reporting GOOD    E_UNREBUILT, E_REBUILD_THRESHOLD
+ *                 for exactly this release, its source and its recipe
+ *  7. inclusion   every envelope is in the log under the checkpoint     E_UNLOGGED, E_INCLUSION_PROOF
+ *  8. checkpoint  signed by the log, cosigned by a witness quorum       E_CHECKPOINT_SIGNATURE, E_COSIGNATURES
+ *  9. consistency extends the newest checkpoint this endpoint saw       E_CHECKPOINT_ROLLBACK, E_SPLIT_VIEW
+ * 10. head        the vendor's current head names this release, was      E_HEAD_UNSIGNED, E_HEAD_MISMATCH,
  *                 not issued in the future, is unexpired and not older   E_HEAD_FUTURE, E_FREEZE,
  *                 than one seen before                                   E_HEAD_REPLAY
- * 10. version     newer than the installed one                          E_ROLLBACK
- * 11. freshness   the witnesses vouched for the checkpoint recently     E_CHECKPOINT_STALE
+ * 11. version     newer than the installed one                          E_ROLLBACK
+ * 12. freshness   the witnesses vouched for the checkpoint recently     E_CHECKPOINT_STALE
  *
  * Pure and synchronous: no I/O, no clock (`now` is given), so it runs the same in the browser.
  */
@@ -28,6 +32,7 @@ import {
   envelopeLogEntry,
   type HeadPredicate,
   openHead,
+  openRebuild,
   openRelease,
   openReview,
   type PublicKey,
@@ -91,6 +96,8 @@ export interface VerifiedRelease {
   artifact: { name: string; sha256: string; size: number };
   /** Organisations whose approval counted. */
   approvedBy: string[];
+  /** Rebuilder organisations whose GOOD rebuild counted (empty when the policy needs none). */
+  rebuiltBy: string[];
   checkpoint: Checkpoint;
   /** POSIX seconds the witness quorum vouched for the checkpoint. */
   witnessTime: number;
@@ -164,8 +171,17 @@ export function verifyRelease(input: VerifyReleaseInput): VerifiedRelease {
   );
   const approvedBy = reviews.approvedBy;
 
-  // 6. Every envelope is in the log under the bundle's checkpoint. The release's and the reviews'
-  // entries were serialised when they were opened; the head is opened in step 9.
+  // 6. Rebuilds: one BAD from a policy rebuilder vetoes; a product release needs r GOOD ones.
+  const rebuilds = checkRebuilds(
+    bundle,
+    keys.rebuilders(),
+    release.envelopeSha256,
+    predicate,
+    predicate.channel === "product" ? policy.document.rebuildThreshold : 0,
+  );
+
+  // 7. Every envelope is in the log under the bundle's checkpoint. The release's, the reviews'
+  // and the rebuilds' entries were serialised when they were opened; the head is opened in step 10.
   const checkpointNote = parseNote(bundle.checkpoint);
   const checkpoint = parseCheckpointBody(checkpointNote.text);
   checkInclusion("release", bundle.release, release.logEntry, checkpoint);
@@ -173,8 +189,11 @@ export function verifyRelease(input: VerifyReleaseInput): VerifiedRelease {
   for (const [i, review] of bundle.reviews.entries()) {
     checkInclusion(`review ${i + 1}`, review, reviews.logEntries[i] as Uint8Array, checkpoint);
   }
+  for (const [i, rebuild] of (bundle.rebuilds ?? []).entries()) {
+    checkInclusion(`rebuild ${i + 1}`, rebuild, rebuilds.logEntries[i] as Uint8Array, checkpoint);
+  }
 
-  // 7. The checkpoint is signed by the log and cosigned by a witness quorum.
+  // 8. The checkpoint is signed by the log and cosigned by a witness quorum.
   const witnessTime = checkCheckpointSignatures(
     checkpointNote,
     checkpoint,
@@ -184,10 +203,10 @@ export function verifyRelease(input: VerifyReleaseInput): VerifiedRelease {
     clockSkew,
   );
 
-  // 8. It extends the newest checkpoint this endpoint saw.
+  // 9. It extends the newest checkpoint this endpoint saw.
   const consistency = checkConsistency(checkpoint, state, input.consistencyProof);
 
-  // 9. The channel head names this release, is unexpired, and is not older than the last seen.
+  // 10. The channel head names this release, is unexpired, and is not older than the last seen.
   const head = checkHead(
     bundle,
     keys.channel(channel).vendorKeys,
@@ -200,7 +219,7 @@ export function verifyRelease(input: VerifyReleaseInput): VerifiedRelease {
     state,
   );
 
-  // 10. No rollback: the version is newer than the installed one.
+  // 11. No rollback: the version is newer than the installed one.
   const installed = state.channels[channel];
   if (installed) {
     const order = compareVersions(predicate.version, installed.version);
@@ -212,7 +231,7 @@ export function verifyRelease(input: VerifyReleaseInput): VerifiedRelease {
     }
   }
 
-  // 11. Freshness: the witnesses vouched for this checkpoint recently, and time never goes back.
+  // 12. Freshness: the witnesses vouched for this checkpoint recently, and time never goes back.
   if (witnessTime < nowSeconds - policy.document.log.maxCheckpointAge) {
     throw refuse(
       "E_CHECKPOINT_STALE",
@@ -231,6 +250,7 @@ export function verifyRelease(input: VerifyReleaseInput): VerifiedRelease {
     releaseSha256: release.envelopeSha256,
     artifact: { name: artifact.name, sha256: artifact.sha256, size: artifact.size },
     approvedBy,
+    rebuiltBy: rebuilds.rebuiltBy,
     checkpoint,
     witnessTime,
     consistency,
@@ -269,6 +289,8 @@ interface PolicyKeys {
   /** Every channel's vendor keys, revoked or not: which channel signed is judged after. */
   allVendorKeys(): PublicKey[];
   channel(channel: Channel): ChannelKeys;
+  /** Every rebuilder of the policy, revoked or not: a revoked key is reported as such. */
+  rebuilders(): Party[];
   /** The log's key; undefined when the policy names none. */
   logKey(): ParsedVerifierKey | undefined;
   /** The policy's witnesses whose keys are not revoked. */
@@ -280,10 +302,11 @@ interface ChannelKeys {
   vendorKeys: PublicKey[];
   vendorKeyids: ReadonlySet<string>;
   /** Every reviewer of the channel, revoked or not: a revoked key is reported as such. */
-  reviewers: Reviewer[];
+  reviewers: Party[];
 }
 
-interface Reviewer {
+/** A reviewer or rebuilder the policy names. */
+interface Party {
   key: PublicKey;
   organization: string;
   revoked: boolean;
@@ -312,6 +335,7 @@ function policyKeys(policy: TrustedPolicy): PolicyKeys {
 function derivePolicyKeys(policy: TrustedPolicy): PolicyKeys {
   let allVendor: PublicKey[] | undefined;
   const channels = new Map<Channel, ChannelKeys>();
+  let rebuilders: Party[] | undefined;
   let log: { key: ParsedVerifierKey | undefined } | undefined;
   let witnesses: { name: string; verifier: ParsedVerifierKey }[] | undefined;
   return {
@@ -343,6 +367,14 @@ function derivePolicyKeys(policy: TrustedPolicy): PolicyKeys {
         channels.set(channel, found);
       }
       return found;
+    },
+    rebuilders() {
+      rebuilders ??= policy.document.rebuilders.map((r) => ({
+        key: publicKeyFromVerifierKey(r.key),
+        organization: r.organization,
+        revoked: isRevoked(policy, r.key),
+      }));
+      return rebuilders;
     },
     logKey() {
       if (!log) {
@@ -389,7 +421,7 @@ function checkReviews(
   bundle: Bundle,
   // Every reviewer the policy names for this channel, revoked or not: a revoked key is reported
   // as such rather than as a stranger.
-  reviewers: readonly Reviewer[],
+  reviewers: readonly Party[],
   releaseSha256: string,
   release: ReleasePredicate,
   threshold: number,
@@ -460,6 +492,101 @@ function checkReviews(
     );
   }
   throw refuse("E_REVIEW_THRESHOLD", `Only ${have} approve this release.`);
+}
+
+/**
+ * Step 6. A rebuild statement counts when a policy rebuilder signed it and it names exactly this
+ * release: its envelope, its artifacts' digests, its source and the SHA-256 of its recipe. Among
+ * those, one BAD vetoes (the binary is not what the named source builds into, Decision 11's rule
+ * for rebuilders); GOOD ones count once per organisation; FAIL and UNKNOWN count for nothing.
+ */
+function checkRebuilds(
+  bundle: Bundle,
+  rebuilders: readonly Party[],
+  releaseSha256: string,
+  release: ReleasePredicate,
+  threshold: number,
+): { rebuiltBy: string[]; logEntries: Uint8Array[] } {
+  const keys = rebuilders.map((r) => r.key);
+  const released = new Map(release.artifacts.map((a) => [a.name, a.sha256]));
+  const recipeSha256 = release.build ? toHex(sha256(utf8Encode(release.build.recipe))) : undefined;
+
+  const good = new Set<string>();
+  let mismatched = 0;
+  let revoked = 0;
+  let duplicate = 0;
+  let failed = 0;
+  const logEntries: Uint8Array[] = [];
+  for (const logged of bundle.rebuilds ?? []) {
+    const rebuild = openSigned("rebuild", () => openRebuild(logged.envelope, keys));
+    logEntries.push(rebuild.logEntry);
+    const signer = rebuilders.find((r) => rebuild.verifiedKeyids.includes(r.key.keyid));
+    if (!signer) continue; // signed by no policy rebuilder: it counts for nothing
+    if (signer.revoked) {
+      revoked++;
+      continue;
+    }
+    const p = rebuild.predicate;
+    const sameRelease =
+      p.release.envelopeSha256 === releaseSha256 &&
+      p.rebuilder.id === signer.organization &&
+      p.source.repository === release.source?.repository &&
+      p.source.commit === release.source?.commit &&
+      p.recipeSha256 === recipeSha256 &&
+      p.artifacts.length === released.size &&
+      p.artifacts.every((a) => released.get(a.name) === a.sha256);
+    if (!sameRelease) {
+      mismatched++;
+      continue;
+    }
+    if (p.status === "BAD") {
+      const differing = p.artifacts.filter((a) => a.rebuiltSha256 !== a.sha256).map((a) => a.name);
+      throw refuse(
+        "E_REBUILD_BAD",
+        `Rebuilder ${signer.organization} built commit ${p.source.commit.slice(0, 12)} and got other bytes for ${differing.join(", ")}: the release is not what its reviewed source builds into, and is never installed.`,
+      );
+    }
+    if (p.status !== "GOOD") {
+      failed++;
+      continue;
+    }
+    if (good.has(signer.organization)) {
+      duplicate++;
+      continue;
+    }
+    good.add(signer.organization);
+  }
+  if (good.size >= threshold) return { rebuiltBy: [...good], logEntries };
+
+  const have = `${good.size} of the ${threshold} rebuilder organisations the policy requires`;
+  if (mismatched > 0) {
+    throw refuse(
+      "E_REBUILD_MISMATCH",
+      `${mismatched} rebuild statement(s) are about another release, source, recipe or other digests; only ${have} reproduced this one.`,
+    );
+  }
+  if (revoked > 0) {
+    throw refuse(
+      "E_REBUILDER_REVOKED",
+      `${revoked} rebuild statement(s) are signed by revoked rebuilder keys; only ${have} reproduced this release.`,
+    );
+  }
+  if (duplicate > 0) {
+    throw refuse(
+      "E_REBUILD_DUPLICATE",
+      `Several rebuilds come from one organisation, which counts once; only ${have} reproduced this release.`,
+    );
+  }
+  if ((bundle.rebuilds ?? []).length === 0) {
+    throw refuse(
+      "E_UNREBUILT",
+      `The policy requires ${threshold} independent rebuild(s) of a product release, and the bundle has none: nobody has shown that the binary comes from its source.`,
+    );
+  }
+  throw refuse(
+    "E_REBUILD_THRESHOLD",
+    `Only ${have} reproduced this release bit for bit${failed > 0 ? ` (${failed} rebuild(s) failed or could not start, which proves nothing either way)` : ""}.`,
+  );
 }
 
 function parseCheckpointBody(text: string): Checkpoint {

@@ -21,7 +21,12 @@ import { sha256, toHex, utf8Encode } from "../../src/crypto/index.js";
 import { installNodeCrypto } from "../../src/crypto/node.js";
 import { TransparencyLog } from "../../src/log/index.js";
 import { addCosignatures, cosignatureSigner } from "../../src/merkle/index.js";
-import { openPolicy, signPolicy, type TrustedPolicy } from "../../src/policy/index.js";
+import {
+  openPolicy,
+  type PolicyDocument,
+  signPolicy,
+  type TrustedPolicy,
+} from "../../src/policy/index.js";
 import { assembleBundle, type BundleParts } from "../../src/releases/index.js";
 import { openSqlite } from "../../src/store/index.js";
 import type { Bundle } from "../../src/verify/index.js";
@@ -56,10 +61,13 @@ export interface World {
   close(): Promise<void>;
 }
 
-export async function world(): Promise<World> {
+/** `document` replaces the usual policy (e.g. one with a product channel and rebuilders). */
+export async function world(
+  options: { document?: (k: Keys) => PolicyDocument } = {},
+): Promise<World> {
   const k = keys();
   const policy = openPolicy(
-    signPolicy(policyDocument(k), [
+    signPolicy((options.document ?? policyDocument)(k), [
       k.roots[0]?.signerKey as string,
       k.roots[1]?.signerKey as string,
     ]),

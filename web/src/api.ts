@@ -145,6 +145,20 @@ export interface ReleaseDetail {
     envelopeSha256: string;
     logIndex: number;
   }[];
+  /** Independent rebuilders' signed results (issue 10). */
+  rebuilds: {
+    organization: string;
+    rebuilder: string;
+    builder: string;
+    status: "GOOD" | "BAD" | "FAIL" | "UNKNOWN";
+    timeFinished: string;
+    reason: string;
+    source: { repository: string; commit: string };
+    artifacts: { name: string; sha256: string; rebuiltSha256: string | null }[];
+    differences: { artifact: string; member: string; kind: string; detail: string }[];
+    envelopeSha256: string;
+    logIndex: number;
+  }[];
 }
 
 export interface GatewayStatus {

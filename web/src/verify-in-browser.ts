@@ -53,6 +53,18 @@ export const CHECKS = [
     ],
   },
   {
+    id: "rebuilds",
+    title: "Enough independent rebuilders reproduce the artifacts, none finds them BAD",
+    codes: [
+      "E_REBUILD_BAD",
+      "E_REBUILD_MISMATCH",
+      "E_REBUILDER_REVOKED",
+      "E_REBUILD_DUPLICATE",
+      "E_UNREBUILT",
+      "E_REBUILD_THRESHOLD",
+    ],
+  },
+  {
     id: "inclusion",
     title: "Every statement is included in the log",
     codes: ["E_UNLOGGED", "E_INCLUSION_PROOF"],

@@ -5,14 +5,7 @@
  */
 import { CrosscheckError } from "../../errors/index.js";
 
-export const ROLES = [
-  "vendor",
-  "reviewer",
-  "rebuilder",
-  "auditor",
-  "admin",
-  "tenant",
-] as const;
+export const ROLES = ["vendor", "reviewer", "rebuilder", "auditor", "admin", "tenant"] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface UserRow {

@@ -1,8 +1,8 @@
 /**
  * The demo's data folder (Decision 1 and 17: a process that owns its folder may create its keys
  * there, and says so). `crosscheck serve` on a fresh folder makes: the log key, three root keys,
- * a vendor key, two reviewers of different organisations, three witness keys, a trust policy
- * signed by two roots, and API tokens per role. Everything is a file in DIR a newcomer can look at.
+ * a vendor key, two reviewers of different organisations, a rebuilder, three witness keys, a trust
+ * policy signed by two roots, and API tokens per role. Everything is a file in DIR a newcomer can look at.
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -26,11 +26,18 @@ export const REVIEWERS = [
     organization: "Beta Review",
   },
 ] as const;
+/** The demo's rebuilder: named in the policy, but with r = 0, so no demo release waits for it. */
+export const REBUILDER = {
+  file: "rebuilder",
+  name: "rebuild.crosscheck.localhost/rebuilder",
+  organization: "Demo Rebuilders",
+} as const;
 export const WITNESSES = ["w1", "w2", "w3"] as const;
 export const TOKEN_ROLES: Record<string, Role> = {
   vendor: "vendor",
   "reviewer-alpha": "reviewer",
   "reviewer-beta": "reviewer",
+  rebuilder: "rebuilder",
   admin: "admin",
   // The telemetry gateway's senders, one per demo tenant, and a read-only auditor.
   "demo-eu": "tenant",
@@ -86,6 +93,7 @@ export function createDemoFolder(dir: string): DemoFolder {
   );
   const vendor = key(paths.keys, "vendor", "vendor.crosscheck.localhost/releases");
   const reviewers = REVIEWERS.map((r) => key(paths.keys, r.file, r.name));
+  const rebuilder = key(paths.keys, REBUILDER.file, REBUILDER.name);
   const witnesses = WITNESSES.map((w) =>
     key(
       paths.keys,
@@ -118,7 +126,7 @@ export function createDemoFolder(dir: string): DemoFolder {
       key: reviewers[i] as string,
       organization: r.organization,
     })),
-    rebuilders: [],
+    rebuilders: [{ key: rebuilder, organization: REBUILDER.organization }],
     rebuildThreshold: 0,
     revoked: [],
   };
@@ -172,9 +180,10 @@ export function demoInstructions(dir: string, url: string): string {
 Demo mode: this folder is owned by this process alone, so it created everything it needs in ${dir}:
   keys      ${k}/log.key (the log), root-1..3.key (trust policy roots), vendor.key,
             reviewer-alpha.key (Alpha Labs), reviewer-beta.key (Beta Review),
+            rebuilder.key (Demo Rebuilders; \`crosscheck rebuild\` signs with it),
             witness-w1..w3.key (three DEMO witnesses, served by this same process under /demo-witness/)
   policy    ${join(dir, "policy.json")} (signed by root-1 and root-2; 2 of 3 witnesses; 2 reviewer organisations)
-  tokens    ${t}/vendor.token, reviewer-alpha.token, reviewer-beta.token, admin.token, demo-eu.token,
+  tokens    ${t}/vendor.token, reviewer-alpha.token, reviewer-beta.token, rebuilder.token, admin.token, demo-eu.token,
             demo-us.token (gateway senders), auditor.token (stored hashed in the database)
 The server holds the vendor key only to refresh channel heads; outside the demo the vendor signs them.
 

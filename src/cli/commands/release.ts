@@ -17,6 +17,7 @@ import { CrosscheckError } from "../../errors/index.js";
 import { hashFile, parseDuration, readTextFile, writeFileAtomic } from "../files.js";
 import { readSecretFile } from "../options.js";
 import { reviewRulesCommand } from "./review-rules.js";
+import { reviewSigdbCommand } from "./review-sigdb.js";
 import { addServiceReviewCommands, releaseSubmitCommand } from "./service-release.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -171,6 +172,7 @@ export function reviewCommand(): Command {
     });
   addServiceReviewCommands(review);
   review.addCommand(reviewRulesCommand());
+  review.addCommand(reviewSigdbCommand());
   return review;
 }
 

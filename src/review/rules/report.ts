@@ -9,7 +9,7 @@
  */
 import { diffRules, isEmptyDiff, type PackDiff } from "./diff.js";
 import { analyzeRules } from "./findings/index.js";
-import { type Finding, levelOf, type Severity } from "./findings/model.js";
+import { countBySeverity, type Finding, levelOf } from "./findings/model.js";
 import type { PackError, RulePack } from "./pack.js";
 
 export const RULES_REVIEW_TYPE = "https://crosscheck.dev/report/rules-review/v1";
@@ -72,11 +72,7 @@ export function sortFindings(findings: readonly Finding[]): Finding[] {
   );
 }
 
-export function countBySeverity(findings: readonly Finding[]): Record<Severity, number> {
-  const count: Record<Severity, number> = { high: 0, medium: 0, low: 0, info: 0 };
-  for (const f of findings) count[f.severity]++;
-  return count;
-}
+export { countBySeverity };
 
 // ---------------------------------------------------------------------------------------------
 // Text

@@ -10,7 +10,7 @@ import { loadPolicy } from "../policy.js";
 import { Link, useAsync } from "../router.js";
 import { useSession } from "../session.js";
 
-const ROLES = ["vendor", "reviewer", "auditor", "admin", "tenant"] as const;
+const ROLES = ["vendor", "reviewer", "rebuilder", "auditor", "admin", "tenant"] as const;
 
 interface User {
   name: string;

@@ -161,9 +161,7 @@ function Source({ detail }: { detail: ReleaseDetail }) {
           <pre className="report">{build.recipe}</pre>
         </details>
       )}
-      <p className="muted" data-testid="rebuild-result">
-        Rebuild: no independent rebuild result is recorded for this release.
-      </p>
+      <Rebuilds detail={detail} />
     </section>
   );
 }
@@ -222,6 +220,50 @@ function ArtifactText({ sha256, name }: { sha256: string; name: string }) {
         </pre>
       )}
     </>
+  );
+}
+
+/** Independent rebuilders' signed results: did the named source build exactly these files? */
+function Rebuilds({ detail }: { detail: ReleaseDetail }) {
+  const rebuilds = detail.rebuilds ?? [];
+  if (rebuilds.length === 0) {
+    return (
+      <p className="muted" data-testid="rebuild-result">
+        Rebuild: no independent rebuild result is recorded for this release.
+      </p>
+    );
+  }
+  return (
+    <div data-testid="rebuild-result">
+      <h3>Rebuilds</h3>
+      {rebuilds.map((r) => (
+        <article key={r.envelopeSha256} className="posting" data-testid="rebuild">
+          <p>
+            <strong>{r.organization}</strong>:{" "}
+            <Status
+              status={
+                r.status === "GOOD" ? "approved" : r.status === "BAD" ? "rejected" : "in-review"
+              }
+            />{" "}
+            <code>{r.status}</code> — rebuilt by {r.builder} at{" "}
+            <time dateTime={r.timeFinished}>{formatTime(r.timeFinished)}</time> from{" "}
+            <code>{r.source.repository}</code>@<code>{r.source.commit.slice(0, 12)}</code>, logged
+            at index <Link to={`/transparency-log?index=${r.logIndex}`}>{r.logIndex}</Link>
+          </p>
+          {r.reason && <p className="posting-text">{r.reason}</p>}
+          {r.differences.length > 0 && (
+            <ul className="triage-list">
+              {r.differences.map((d) => (
+                <li key={`${d.artifact}/${d.member}/${d.kind}`}>
+                  {d.artifact}
+                  {d.member ? ` › ${d.member}` : ""} ({d.kind}): {d.detail}
+                </li>
+              ))}
+            </ul>
+          )}
+        </article>
+      ))}
+    </div>
   );
 }
 

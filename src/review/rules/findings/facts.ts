@@ -9,6 +9,13 @@
  * - regex: the samples `expandRegex` spells.
  * Each view also appears with NUL bytes removed when it has any (UTF-16LE written by hand).
  */
+import {
+  documentFormatIn,
+  foldAscii,
+  malwareIndicatorIn,
+  readable,
+  stripNul,
+} from "../../keywords/index.js";
 import type { Expr, HexToken, OfSet, Rule, StringDef } from "../ast.js";
 import { expandRegex, parseRegex, type RegexNode, regexTokens, setSize } from "./regex.js";
 
@@ -43,58 +50,9 @@ export interface RuleFacts {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Binary-string helpers
+// Binary-string helpers: the shared keyword engine's, re-exported for the other categories.
 
-/** ASCII letters to upper case; other bytes unchanged. */
-export function foldAscii(s: string): string {
-  return LOWER.test(s) ? s.replace(LOWER_RUNS, upper) : s;
-}
-const LOWER = /[a-z]/;
-const LOWER_RUNS = /[a-z]+/g;
-const upper = (m: string) => m.toUpperCase();
-
-export function stripNul(s: string): string {
-  return s.indexOf("\0") < 0 ? s : s.replaceAll("\0", "");
-}
-
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-const utf16 = new TextDecoder("utf-16le", { fatal: true });
-
-function bytesOf(bin: string): Uint8Array {
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i) & 0xff;
-  return out;
-}
-
-function printable(text: string): boolean {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for control characters.
-  return !/[\u0000-\u0008\u000e-\u001f\ufffd]/.test(text);
-}
-
-/** A binary string as readable text: UTF-8 or UTF-16LE when it is, else escaped bytes. */
-export function readable(bin: string): string {
-  const bytes = bytesOf(bin);
-  try {
-    const t = utf8.decode(bytes);
-    if (printable(t)) return t;
-  } catch {
-    // not UTF-8
-  }
-  if (bytes.length % 2 === 0 && bytes.length > 0) {
-    try {
-      const t = utf16.decode(bytes);
-      if (printable(t)) return t;
-    } catch {
-      // not UTF-16
-    }
-  }
-  let out = "";
-  for (let i = 0; i < bin.length; i++) {
-    const c = bin.charCodeAt(i);
-    out += c >= 0x20 && c < 0x7f ? (bin[i] as string) : `\\x${c.toString(16).padStart(2, "0")}`;
-  }
-  return out;
-}
+export { foldAscii, readable, stripNul };
 
 // ---------------------------------------------------------------------------------------------
 // Views
@@ -529,76 +487,6 @@ const MAGICS: { format: string; bytes: string; executable?: boolean }[] = [
   { format: "Mach-O", bytes: "\xca\xfe\xba\xbe", executable: true },
 ];
 
-/** Text in strings that says "this is a document of format X". Matched on folded views. */
-const DOC_TEXT =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching binary magic bytes.
-  /(\xD0\xCF\x11\xE0)|(%PDF)|(\{\\RTF?)|(\[CONTENT_TYPES\]\.XML|WORD\/DOCUMENT\.XML|(?<![A-Z])WORD\/|XL\/WORKBOOK|PPT\/PRESENTATION)/;
-const DOC_FORMATS = ["OLE", "PDF", "RTF", "OOXML"];
-
-/** Textual malware indicators, matched on ASCII-folded views. */
-const MALWARE_TEXT = new RegExp(
-  [
-    "AUTO_?OPEN",
-    "AUTO_?EXEC",
-    "AUTO_?CLOSE",
-    "DOCUMENT_(?:OPEN|CLOSE)",
-    "WORKBOOK_OPEN",
-    "WSCRIPT",
-    "CSCRIPT",
-    "POWERSHELL",
-    "SHELL ?\\(",
-    "SHELLEXECUTE",
-    "CREATEOBJECT",
-    "GETOBJECT",
-    "URLDOWNLOADTOFILE",
-    "XMLHTTP",
-    "ADODB",
-    "CMD(?:\\.EXE)? ?/[CK]",
-    "MSHTA",
-    "REGSVR32",
-    "RUNDLL32",
-    "CERTUTIL",
-    "BITSADMIN",
-    "VIRTUALALLOC",
-    "VIRTUALPROTECT",
-    "WRITEPROCESSMEMORY",
-    "CREATEREMOTETHREAD",
-    "LOADLIBRARY",
-    "GETPROCADDRESS",
-    "KERNEL32",
-    "EQUATION\\.3",
-    "OLE2LINK",
-    "\\\\OBJUPDATE",
-    "\\\\OBJDATA",
-    "\\\\OBJOCX",
-    "\\\\OBJEMB",
-    "ACTIVEXOBJECT",
-    "FROMCHARCODE",
-    "UNESCAPE",
-    "EVAL ?\\(",
-    "THIS PROGRAM CANNOT BE RUN",
-    "/JAVASCRIPT",
-    "/OPENACTION",
-    "/LAUNCH",
-    "/EMBEDDEDFILE",
-    "/JBIG2DECODE",
-    "/RICHMEDIA",
-    "VBA_?PROJECT",
-    "(?:^|[ \\x00])-(?:ENC|ENCODEDCOMMAND|NOP|W HIDDEN)\\b",
-    "DOWNLOADSTRING",
-    "DOWNLOADFILE",
-    "INVOKE-EXPRESSION",
-    "SHELLCODE",
-    "EXPLOIT",
-    "CVE-\\d{4}",
-  ].join("|"),
-);
-
-/** Byte-level malware indicators (shellcode idioms, PE headers), matched on raw views. */
-const MALWARE_BYTES =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching machine code bytes.
-  /\x64\xa1\x30\x00\x00\x00|\x64\x8b.\x30\x00\x00\x00|\xe8\x00\x00\x00\x00[\x58-\x5f]|\xfc\xe8|\x90{8}|^MZ(?:\x90|$)|PE\x00\x00/s;
-
 function intLiteral(e: Expr): number | undefined {
   return e.kind === "int" ? e.value : undefined;
 }
@@ -677,15 +565,11 @@ function formatsAndIndicators(
     if (!s.referenced) continue;
     for (const v of s.views) {
       const folded = foldAscii(v);
-      const d = DOC_TEXT.exec(folded);
-      if (d) {
-        const idx = d.slice(1).findIndex((g) => g !== undefined);
-        docGates.push({ format: DOC_FORMATS[idx] as string, evidence: stringSource(s.def) });
-      }
-      const text = MALWARE_TEXT.exec(folded);
-      const bytes = text ? null : MALWARE_BYTES.exec(v);
-      if (text || bytes) {
-        malware.push(`${stringSource(s.def)} (${text ? text[0].trim() : "code bytes"})`);
+      const format = documentFormatIn(folded);
+      if (format) docGates.push({ format, evidence: stringSource(s.def) });
+      const indicator = malwareIndicatorIn(v, folded);
+      if (indicator) {
+        malware.push(`${stringSource(s.def)} (${indicator})`);
         break;
       }
     }

@@ -1,8 +1,9 @@
 /**
- * The words a rule has no business looking for in customers' files: classification markings,
- * handling caveats, and the names of state and military bodies, in several languages. Each term
- * carries a base level (3 high, 2 medium, 1 low) and whether it only counts when written in
- * capitals (`cs`): "SECRET" on a document is a marking, "master secret" in a TLS library is not.
+ * The words a detection rule or signature has no business looking for in customers' files:
+ * classification markings, handling caveats, and the names of state and military bodies, in
+ * several languages. One list for every review (YARA rules, ClamAV signatures). Each term carries
+ * a base level (3 high, 2 medium, 1 low) and whether it only counts when written in capitals
+ * (`cs`): "SECRET" on a document is a marking, "master secret" in a TLS library is not.
  */
 
 export interface Term {
