@@ -213,9 +213,7 @@ export class TelemetryGateway {
     const outcome = processBatch(records, tenant, dictionary);
     const idempotencyKey = newIdempotencyKey();
     const received = rfc3339(this.now());
-    const body = outcome.lines.length
-      ? Buffer.from(`${outcome.lines.join("\n")}\n`, "utf8")
-      : Buffer.alloc(0);
+    const body = outcome.body;
     const forwarded = outcome.lines.length;
     const auditEntry = batchEntry(
       {
@@ -440,6 +438,10 @@ export class TelemetryGateway {
   }
 
   private async appendAudit(): Promise<void> {
+    // With replicas, the one that sequences the audit log appends the outbox (it polls, so a
+    // replica that takes over picks up where a dead one stopped); the others would only queue
+    // the same entries for it.
+    if (!this.auditLog.leading) return;
     for (;;) {
       const pending = await this.store.unaudited(256);
       if (pending.length === 0) break;

@@ -38,6 +38,12 @@ export interface Redaction {
 export interface BatchOutcome {
   /** Serialized records to forward, one JSON text each. */
   lines: string[];
+  /**
+   * The same records as the NDJSON body sent upstream: each line and "\n", UTF-8; empty when
+   * nothing is forwarded. Written line by line as the records are serialised, so no batch-sized
+   * string is joined and encoded again.
+   */
+  body: Buffer;
   decisions: NewDecision[];
   /** Records refused, with why (reported to the sender; OTLP's partialSuccess). */
   refused: { seq: number; code: string; message: string }[];
@@ -72,8 +78,10 @@ export function processBatch(
   tenant: TenantRuntime,
   dictionary: CompiledDictionary,
 ): BatchOutcome {
+  const lines: string[] = [];
   const outcome: BatchOutcome = {
-    lines: [],
+    lines,
+    body: EMPTY_BODY,
     decisions: [],
     refused: [],
     events: {},
@@ -81,6 +89,9 @@ export function processBatch(
     bytesIn: 0,
     bytesOut: 0,
   };
+  const plans = plansOf(tenant);
+  // Whether every forwarded line is ASCII: the body is then written byte for byte.
+  let ascii = true;
   for (let seq = 0; seq < records.length; seq++) {
     const input = records[seq] as InputRecord;
     const bytesIn = Buffer.byteLength(input.raw, "utf8");
@@ -98,20 +109,29 @@ export function processBatch(
       }
       const event = checkRecord(input.value, tenant, dictionary, redactions);
       eventType = event.name;
-      for (const step of planFor(tenant, event)) applyField(input.value, step, tenant, redactions);
+      const steps = planFor(plans, tenant, event);
+      for (let i = 0; i < steps.length; i++) {
+        applyField(input.value, steps[i] as FieldStep, tenant, redactions);
+      }
       line = JSON.stringify(input.value);
     } catch (err) {
       if (!(err instanceof Blocked)) throw err;
       blocked = err;
       eventType ??= eventNameOf(input.value);
     }
-    for (const r of redactions)
-      outcome.redactions[r.entity] = (outcome.redactions[r.entity] ?? 0) + 1;
-    const kept = redactions.length === 0 ? NO_REDACTIONS : redactions.slice();
+    let kept = NO_REDACTIONS;
+    if (redactions.length > 0) {
+      for (let i = 0; i < redactions.length; i++) {
+        const entity = (redactions[i] as Redaction).entity;
+        outcome.redactions[entity] = (outcome.redactions[entity] ?? 0) + 1;
+      }
+      kept = redactions.slice();
+    }
     if (eventType !== null) outcome.events[eventType] = (outcome.events[eventType] ?? 0) + 1;
     if (line !== undefined) {
       const bytesOut = Buffer.byteLength(line, "utf8");
-      outcome.lines.push(line);
+      if (bytesOut !== line.length) ascii = false;
+      lines.push(line);
       outcome.bytesOut += bytesOut;
       outcome.decisions.push({
         seq,
@@ -137,7 +157,29 @@ export function processBatch(
       });
     }
   }
+  if (lines.length > 0) outcome.body = ndjsonBody(lines, outcome.bytesOut, ascii);
   return outcome;
+}
+
+const EMPTY_BODY = Buffer.alloc(0);
+
+/**
+ * The lines, each followed by "\n", in one buffer of exactly their size (`bytes` is their UTF-8
+ * length, already summed). A line of only ASCII is the same bytes in Latin-1, which copies.
+ */
+function ndjsonBody(lines: readonly string[], bytes: number, ascii: boolean): Buffer {
+  const size = bytes + lines.length;
+  // Every byte is written below, so the memory needs no zeroing first.
+  const body = Buffer.allocUnsafe(size);
+  const encoding = ascii ? "latin1" : "utf8";
+  let at = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    at += body.write(line, at, encoding);
+    body[at++] = 0x0a;
+  }
+  if (at !== size) throw new Error(`NDJSON body of ${at} bytes, expected ${size}.`);
+  return body;
 }
 
 function eventNameOf(value: unknown): string | null {
@@ -175,24 +217,48 @@ interface FieldStep {
   field: CompiledField;
   /** `event/path`: the field's id in policies and decisions. */
   id: string;
+  /** Keys from the record to the field's parent (empty for a top-level field). */
+  parents: readonly string[];
+  /** The field's own key in its parent. */
+  key: string;
   /** The tenant's action for the whole field, when its policy names one. */
   whole: Action | undefined;
+  /** For a field that is scanned: what `scanText` looks for (one object, so the scanner's per-set memo applies). */
+  scan: { entities: ReadonlySet<Entity>; decode: boolean } | undefined;
 }
 
-const plans = new WeakMap<TenantRuntime, WeakMap<CompiledEvent, readonly FieldStep[]>>();
+type Plans = WeakMap<CompiledEvent, readonly FieldStep[]>;
 
-function planFor(tenant: TenantRuntime, event: CompiledEvent): readonly FieldStep[] {
+const plans = new WeakMap<TenantRuntime, Plans>();
+
+function plansOf(tenant: TenantRuntime): Plans {
   let byEvent = plans.get(tenant);
   if (!byEvent) {
     byEvent = new WeakMap();
     plans.set(tenant, byEvent);
   }
+  return byEvent;
+}
+
+function planFor(
+  byEvent: Plans,
+  tenant: TenantRuntime,
+  event: CompiledEvent,
+): readonly FieldStep[] {
   let steps = byEvent.get(event);
   if (!steps) {
     steps = event.fields
-      .map((field) => {
+      .map((field): FieldStep => {
         const id = `${event.name}/${field.name}`;
-        return { field, id, whole: tenant.policy.fieldAction(id) };
+        const plan = field.scan;
+        return {
+          field,
+          id,
+          parents: field.path.slice(0, -1),
+          key: field.path[field.path.length - 1] as string,
+          whole: tenant.policy.fieldAction(id),
+          scan: plan.kind === "scan" ? { entities: plan.entities, decode: plan.decode } : undefined,
+        };
       })
       // Fields that can hold no free data, and that the policy leaves alone, need no visit.
       .filter((step) => step.whole !== undefined || step.field.scan.kind !== "none");
@@ -207,16 +273,15 @@ function applyField(
   tenant: TenantRuntime,
   redactions: Redaction[],
 ): void {
-  const field = step.field;
   // Walk to the field's parent; absent optional fields are fine.
   let parent = record as Record<string, unknown>;
-  const path = field.path;
-  for (let i = 0; i < path.length - 1; i++) {
-    const next = parent[path[i] as string];
+  const parents = step.parents;
+  for (let i = 0; i < parents.length; i++) {
+    const next = parent[parents[i] as string];
     if (next === null || typeof next !== "object") return;
     parent = next as Record<string, unknown>;
   }
-  const key = path[path.length - 1] as string;
+  const key = step.key;
   const value = parent[key];
   if (value === undefined) return;
   const fieldId = step.id;
@@ -227,7 +292,7 @@ function applyField(
     applyWhole(parent, key, value, fieldId, "FIELD", whole, tenant, redactions);
     return;
   }
-  const plan = field.scan;
+  const plan = step.field.scan;
   if (plan.kind === "none") return;
   if (plan.kind === "whole") {
     const entity = refineEntity(plan.entity, value);
@@ -236,7 +301,7 @@ function applyField(
     applyWhole(parent, key, value, fieldId, entity, action, tenant, redactions);
     return;
   }
-  const scanOptions = { entities: plan.entities, decode: plan.decode };
+  const scanOptions = step.scan as NonNullable<FieldStep["scan"]>;
   if (typeof value === "string") {
     const next = scanValue(value, fieldId, scanOptions, tenant, redactions);
     if (next === DROP) delete parent[key];
@@ -313,17 +378,24 @@ function applyWhole(
     case "drop":
       delete parent[key];
       return;
-    case "mask":
-      parent[key] = mapScalars(value, () => maskOf(entity));
+    case "mask": {
+      const mask = maskOf(entity);
+      parent[key] = Array.isArray(value) ? value.map(() => mask) : mask;
       return;
-    case "pseudonymise":
-      parent[key] = mapScalars(value, (v) => `${entity}_${tenant.keys.pseudonym(String(v))}`);
+    }
+    case "pseudonymise": {
+      const prefix = `${entity}_`;
+      const keys = tenant.keys;
+      if (!Array.isArray(value)) {
+        parent[key] = prefix + keys.pseudonym(String(value));
+        return;
+      }
+      const out = new Array<string>(value.length);
+      for (let i = 0; i < value.length; i++) out[i] = prefix + keys.pseudonym(String(value[i]));
+      parent[key] = out;
       return;
+    }
   }
-}
-
-function mapScalars(value: unknown, f: (v: unknown) => string): unknown {
-  return Array.isArray(value) ? value.map((v) => f(v)) : f(value);
 }
 
 /** A field declared `ip` holds either family; the finding names the one it is. */
