@@ -7,6 +7,7 @@ export {
   checkpointView,
 } from "./history-http.js";
 export { type LogRoutesOptions, logRoutes } from "./http.js";
+export { DEFAULT_LEASE_MS, type Fence } from "./leader-lease.js";
 export {
   prefixRoot,
   proveConsistency,
@@ -15,6 +16,7 @@ export {
   readNodeHashes,
   type TileSource,
 } from "./proofs.js";
+export { type ReplicaOptions, replicaName } from "./replica.js";
 export { type AddResult, checkEntry, emptyTreeState } from "./sequencer.js";
 export type {
   CheckpointPage,

@@ -17,6 +17,11 @@
  * If a write fails, the batch's adds are rejected and the next batch reloads state from storage
  * first: after an ambiguous commit (connection lost during COMMIT) the tree is whatever storage
  * says, never what this process guessed.
+ *
+ * With several replicas (`replica.ts`) only the lease holder sequences: each integration carries
+ * its fencing token (`fence`), and a batch also takes in adds other replicas queued in the
+ * database (`addQueued`), whose rows the integration deletes in its own transaction. A replica
+ * that does not sequence follows the stored state (`follow`) and reloads it all before it leads.
  */
 import { bytesEqual, type NoteSigner, signNote } from "../crypto/index.js";
 import { CrosscheckError, isCrosscheckError } from "../errors/index.js";
@@ -29,8 +34,9 @@ import {
   MAX_ENTRY_SIZE,
   TILE_HEIGHT,
 } from "../merkle/index.js";
+import type { Fence } from "./leader-lease.js";
 import { EdgeTiles, EntryBundles } from "./right-edge.js";
-import type { LogStorage, TreeState } from "./storage/storage.js";
+import type { LogStorage, QueuedEntry, TreeState } from "./storage/storage.js";
 
 export interface SequencerOptions {
   storage: LogStorage;
@@ -44,6 +50,11 @@ export interface SequencerOptions {
    * A witnessed log leaves it out and records what its quorum cosigned instead.
    */
   recordCheckpoints?: () => Date;
+  /**
+   * Several replicas: this process's lease on the log, checked in every integration transaction;
+   * undefined while it does not hold it, and then it integrates nothing (E_LOG_FENCED).
+   */
+  fence?: () => Fence | undefined;
 }
 
 export interface AddResult {
@@ -58,6 +69,8 @@ interface Pending {
   entry: Uint8Array;
   leafHash: Uint8Array;
   waiters: { resolve: (r: AddResult) => void; reject: (e: unknown) => void }[];
+  /** Rows of the replicas' queue holding these bytes (their adders wait on the database). */
+  queued: number[];
 }
 
 const MAX_CONFLICT_RETRIES = 8;
@@ -70,10 +83,14 @@ export class Sequencer {
   private readonly signer: NoteSigner;
   private readonly maxBatch: number;
   private readonly recordCheckpoints: (() => Date) | undefined;
+  private readonly fence: (() => Fence | undefined) | undefined;
   private published: TreeState;
   private edge: EdgeTiles;
   private bundles: EntryBundles;
   private pending = new Map<string, Pending>();
+  /** Queue rows taken in (pending or in the batch being integrated): not to be claimed again. */
+  private readonly queuedIds = new Set<number>();
+  private batchSize = 0;
   private readonly listeners = new Set<(state: TreeState) => void>();
   private running: Promise<void> | undefined;
   private stale = false;
@@ -90,6 +107,7 @@ export class Sequencer {
     this.origin = options.signer.name;
     this.maxBatch = options.maxBatch ?? 4096;
     this.recordCheckpoints = options.recordCheckpoints;
+    this.fence = options.fence;
     this.published = state;
     this.edge = edge;
     this.bundles = bundles;
@@ -133,9 +151,59 @@ export class Sequencer {
     return new Promise<AddResult>((resolve, reject) => {
       const slot = this.pending.get(key);
       if (slot) slot.waiters.push({ resolve, reject });
-      else this.pending.set(key, { entry, leafHash: hash, waiters: [{ resolve, reject }] });
+      else
+        this.pending.set(key, {
+          entry,
+          leafHash: hash,
+          waiters: [{ resolve, reject }],
+          queued: [],
+        });
       this.running ??= this.drain();
     });
+  }
+
+  /**
+   * Takes in adds other replicas queued in the database; their adders learn the index from the
+   * database once the batch commits (which also deletes the rows).
+   */
+  addQueued(rows: readonly QueuedEntry[]): void {
+    if (this.closed) return;
+    for (const { id, entry } of rows) {
+      if (this.queuedIds.has(id)) continue;
+      this.queuedIds.add(id);
+      const hash = leafHash(entry);
+      const key = hexOf(hash);
+      const slot = this.pending.get(key);
+      if (slot) slot.queued.push(id);
+      else this.pending.set(key, { entry, leafHash: hash, waiters: [], queued: [id] });
+    }
+    if (this.pending.size > 0) this.running ??= this.drain();
+  }
+
+  /** Queue rows taken in and not yet integrated or given up. */
+  get queuedInFlight(): ReadonlySet<number> {
+    return this.queuedIds;
+  }
+
+  /** Adds accepted here and not yet integrated (waiting, or in the batch being integrated). */
+  get backlog(): number {
+    return this.pending.size + this.batchSize;
+  }
+
+  /**
+   * A replica that does not sequence: adopts a newer state another replica stored. The right edge
+   * is left as it was (a stale edge only misses tiles, which are then read from storage), and the
+   * next batch, if this replica comes to lead, reloads everything first.
+   */
+  follow(state: TreeState): void {
+    if (state.size <= this.published.size) return;
+    this.published = state;
+    this.stale = true;
+  }
+
+  /** Reload everything from storage before the next batch (e.g. on becoming the lease holder). */
+  resync(): void {
+    this.stale = true;
   }
 
   /** Stops accepting adds and waits until everything accepted is integrated (or has failed). */
@@ -156,7 +224,15 @@ export class Sequencer {
           this.pending.delete(key);
           if (batch.length >= this.maxBatch) break;
         }
-        await this.integrateOrReject(batch);
+        this.batchSize = batch.length;
+        try {
+          await this.integrateOrReject(batch);
+        } finally {
+          this.batchSize = 0;
+          // Integrated rows are gone from the queue; rows of a failed batch stay there, for
+          // whichever replica sequences next to claim again.
+          for (const p of batch) for (const id of p.queued) this.queuedIds.delete(id);
+        }
       }
     } finally {
       this.running = undefined;
@@ -199,7 +275,21 @@ export class Sequencer {
     this.stale = false;
   }
 
+  /** The lease to present, when several replicas share the log; E_LOG_FENCED when not held. */
+  private currentFence(): Fence | undefined {
+    if (!this.fence) return undefined;
+    const fence = this.fence();
+    if (!fence) {
+      throw new CrosscheckError(
+        "E_LOG_FENCED",
+        "This replica does not sequence the log at the moment; retry the add (another replica sequences it).",
+      );
+    }
+    return fence;
+  }
+
   private async integrate(batch: Pending[]): Promise<void> {
+    const fence = this.currentFence();
     const known = await this.storage.findIndexes(batch.map((p) => p.leafHash));
     const previous = this.published;
     const range = new CompactRange(previous.size, previous.peaks);
@@ -224,6 +314,11 @@ export class Sequencer {
     }
 
     let state = previous;
+    const dequeued = batch.flatMap((p) => p.queued);
+    if (dedup.length === 0 && dequeued.length > 0) {
+      // Every queued add was in the log already: their adders find them there.
+      await this.storage.replication?.drop(dequeued);
+    }
     if (dedup.length > 0) {
       state = signTreeState(this.signer, range);
       await this.storage.integrate({
@@ -235,6 +330,7 @@ export class Sequencer {
           .touched()
           .map((b) => ({ index: b.index, data: encodeEntryBundle(b.entries) })),
         publishedAt: this.recordCheckpoints?.().toISOString(),
+        ...(fence ? { fence, dequeued } : {}),
       });
       this.published = state;
       this.edge = edge.settled();

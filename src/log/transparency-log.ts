@@ -2,13 +2,19 @@
  * A transparency log as a service: the sequencer for writes, and the C2SP tlog-tiles reads
  * (checkpoint, hash tiles, entry bundles) and proofs over what it has published. Reads never see a
  * tile beyond the published checkpoint, and full tiles, being immutable, are cached.
+ *
+ * With `replicas` (PostgreSQL), several processes serve one log and one of them sequences it
+ * (`replica.ts`); with `tilesDir`, the sequencing process also writes the published log as static
+ * files (`static-tiles.ts`).
  */
 import { type NoteSigner, parseSignerKey } from "../crypto/index.js";
 import { CrosscheckError } from "../errors/index.js";
 import { parseCheckpoint, TILE_WIDTH, tileWidth } from "../merkle/index.js";
 import { type Database, migrate } from "../store/index.js";
 import { proveConsistency, proveInclusion, type TileSource } from "./proofs.js";
+import { LogReplica, type ReplicaOptions } from "./replica.js";
 import { type AddResult, emptyTreeState, Sequencer } from "./sequencer.js";
+import { StaticTiles } from "./static-tiles.js";
 import { openPostgresLogStorage } from "./storage/postgres.js";
 import { openSqliteLogStorage } from "./storage/sqlite.js";
 import type {
@@ -32,6 +38,16 @@ export interface OpenLogOptions {
   witnessed?: boolean;
   /** The clock that stamps published checkpoints in the history. */
   now?: () => Date;
+  /**
+   * Several processes serve this log from one PostgreSQL database: one sequences it at a time
+   * (a lease with a fencing token), the others queue their adds for it. Ignored on SQLite, which
+   * is one process's database.
+   */
+  replicas?: ReplicaOptions;
+  /** Also write the published log to this folder in the C2SP layout, for a static web server. */
+  tilesDir?: string;
+  /** Problems the log survives (a witness, the tiles directory); standard error by default. */
+  warn?: (message: string) => void;
 }
 
 const HASH = 32;
@@ -45,6 +61,9 @@ export class TransparencyLog {
   private readonly witnessed: boolean;
   private readonly now: () => Date;
   private cosigned: { size: number; note: string } | undefined;
+  private replica: LogReplica | undefined;
+  private staticTiles: StaticTiles | undefined;
+  private readonly leadershipListeners = new Set<(leading: boolean) => void>();
 
   private constructor(
     storage: LogStorage,
@@ -70,14 +89,18 @@ export class TransparencyLog {
     const { storage, signer, verifierKey } = await openLogStorage(options);
     const now = options.now ?? (() => new Date());
     const witnessed = options.witnessed ?? false;
+    const warn = options.warn ?? ((message: string) => process.stderr.write(`${message}\n`));
+    const replicated = options.replicas !== undefined && options.database.kind === "postgres";
+    let replica: LogReplica | undefined;
     const sequencer = await Sequencer.start({
       storage,
       signer,
       maxBatch: options.maxBatch,
       // Without witnesses every signed checkpoint is published, so it is recorded as it commits.
       recordCheckpoints: witnessed ? undefined : now,
+      fence: replicated ? () => replica?.fence() : undefined,
     });
-    return new TransparencyLog(
+    const log = new TransparencyLog(
       storage,
       sequencer,
       verifierKey,
@@ -86,6 +109,101 @@ export class TransparencyLog {
       await storage.readCosigned(),
       now,
     );
+    if (options.tilesDir) {
+      log.staticTiles = StaticTiles.open(
+        options.tilesDir,
+        log.origin,
+        log,
+        warn,
+        () => log.leading,
+      );
+      // Unwitnessed, every signed checkpoint is published: each goes to the directory too.
+      if (!witnessed) sequencer.subscribe((state) => log.mirror(state.checkpoint));
+    }
+    if (replicated && options.database.kind === "postgres") {
+      replica = new LogReplica(
+        options.database,
+        storage,
+        sequencer,
+        options.maxBatch ?? 4096,
+        {
+          onLeadership: (leading) => log.leadershipChanged(leading),
+          onCosigned: () => void log.reloadCosigned().catch(() => {}),
+        },
+        { warn, ...options.replicas },
+      );
+      log.replica = replica;
+      await replica.start();
+    } else {
+      log.leadershipChanged(true);
+    }
+    return log;
+  }
+
+  /**
+   * Whether this process sequences the log: always with one process; with replicas, while it
+   * holds the sequencer lease. Work only one replica may do (cosigning rounds, the tiles
+   * directory, a gateway's audit outbox) follows it.
+   */
+  get leading(): boolean {
+    return this.replica ? this.replica.leading : true;
+  }
+
+  /**
+   * Calls `listener` with true when this process starts sequencing the log (at once if it does
+   * now) and false when it stops. Returns the unsubscribe function.
+   */
+  onLeadership(listener: (leading: boolean) => void): () => void {
+    this.leadershipListeners.add(listener);
+    if (this.leading) listener(true);
+    return () => this.leadershipListeners.delete(listener);
+  }
+
+  /** Adds accepted but not integrated yet, here and (replicas) queued for the sequencer. */
+  async backlog(): Promise<{ entries: number; oldestSeconds: number }> {
+    const queued = this.replica ? await this.replica.backlog() : { entries: 0, oldestSeconds: 0 };
+    return {
+      entries: queued.entries + this.sequencer.backlog,
+      oldestSeconds: queued.oldestSeconds,
+    };
+  }
+
+  /** Resolves once the tiles directory holds everything published so far (tests, shutdown). */
+  async staticTilesIdle(): Promise<void> {
+    await this.staticTiles?.idle();
+  }
+
+  private leadershipChanged(leading: boolean): void {
+    if (leading) {
+      // Catch the tiles directory up with what this (or the previous) sequencer published.
+      const note = this.witnessed ? this.cosigned?.note : this.sequencer.state.checkpoint;
+      if (note) this.mirror(note);
+    } else {
+      this.staticTiles?.stop();
+    }
+    for (const listener of this.leadershipListeners) listener(leading);
+  }
+
+  /** The sequencing replica writes the tiles directory; the others leave it to it. */
+  private mirror(note: string): void {
+    if (this.staticTiles && this.leading) this.staticTiles.publish(note);
+  }
+
+  /** Adopts a newer cosigned checkpoint another replica stored. */
+  private async reloadCosigned(): Promise<void> {
+    const note = await this.storage.readCosigned();
+    if (note !== undefined) this.adoptCosigned(note);
+  }
+
+  private adoptCosigned(note: string): void {
+    const size = sizeOf(note);
+    if (
+      !this.cosigned ||
+      this.cosigned.size < size ||
+      (this.cosigned.size === size && this.cosigned.note.length < note.length)
+    ) {
+      this.cosigned = { size, note };
+    }
   }
 
   get state(): TreeState {
@@ -107,6 +225,18 @@ export class TransparencyLog {
     return this.cosigned.note;
   }
 
+  /**
+   * The checkpoint to serve, as `checkpoint()`; with replicas it is read from the database, so
+   * a client going from one replica to another never sees the log go back.
+   */
+  async readCheckpoint(): Promise<string> {
+    if (this.replica) {
+      if (this.witnessed) await this.reloadCosigned();
+      else if (!this.leading) await this.replica.refresh();
+    }
+    return this.checkpoint();
+  }
+
   /** The newest signed checkpoint, witnessed or not: what witnesses are asked to cosign. */
   latestCheckpoint(): string {
     return this.sequencer.state.checkpoint;
@@ -126,6 +256,7 @@ export class TransparencyLog {
       publishedAt: this.now().toISOString(),
     });
     if (!this.cosigned || this.cosigned.size <= size) this.cosigned = { size, note };
+    this.mirror(note);
   }
 
   /**
@@ -142,12 +273,26 @@ export class TransparencyLog {
   }
 
   add(entry: Uint8Array): Promise<AddResult> {
-    return this.sequencer.add(entry);
+    return this.replica ? this.replica.add(entry) : this.sequencer.add(entry);
+  }
+
+  /**
+   * The published size, at least `size` if the database has it: a replica that does not sequence
+   * may lag the one that does by a notification, and a client may hold that one's checkpoint.
+   */
+  private async sizeCovering(size: number): Promise<number> {
+    if (size > this.state.size && this.replica && !this.leading) await this.replica.refresh();
+    return this.state.size;
   }
 
   /** Hash tile (level, index) at `width` (256 = full), or E_TILE_NOT_FOUND past the tree. */
   async tile(level: number, index: number, width: number): Promise<Uint8Array> {
-    const size = this.state.size;
+    let size = this.state.size;
+    if (width > tileWidth(size, level, index)) {
+      size = await this.sizeCovering(
+        index * TILE_WIDTH ** (level + 1) + width * TILE_WIDTH ** level,
+      );
+    }
     if (width > tileWidth(size, level, index)) throw notFound("tile", level, index, width, size);
     const cached =
       width === TILE_WIDTH
@@ -165,7 +310,9 @@ export class TransparencyLog {
 
   /** The first `width` entries of entry bundle `index`, encoded as C2SP tlog-tiles says. */
   async entryBundle(index: number, width: number): Promise<Uint8Array> {
-    const size = this.state.size;
+    let size = this.state.size;
+    if (width > tileWidth(size, 0, index))
+      size = await this.sizeCovering(index * TILE_WIDTH + width);
     if (width > tileWidth(size, 0, index)) throw notFound("entries", 0, index, width, size);
     const stored = await this.storage.readEntryBundle(index);
     if (!stored)
@@ -180,17 +327,23 @@ export class TransparencyLog {
   readonly tileSource: TileSource = (level, index, width) => this.tile(level, index, width);
 
   async inclusionProof(index: number, size = this.state.size): Promise<Uint8Array[]> {
+    await this.sizeCovering(size);
     this.checkSize(size);
     return proveInclusion(this.tileSource, index, size);
   }
 
   async consistencyProof(size1: number, size2 = this.state.size): Promise<Uint8Array[]> {
+    await this.sizeCovering(size2);
     this.checkSize(size2);
     return proveConsistency(this.tileSource, size1, size2);
   }
 
   async close(): Promise<void> {
+    // What was accepted here is integrated, and the tiles directory written, while this replica
+    // still holds the lease; then the lease is released, so another replica takes over at once.
     await this.sequencer.close();
+    await this.staticTiles?.idle();
+    await this.replica?.close();
   }
 
   private checkSize(size: number): void {

@@ -2,16 +2,25 @@
  * The release pipeline as one service object: what the HTTP routes call. Each lifecycle lives in
  * its own file (submit, analyze, review, publish); this wires them to one context.
  */
+import { join } from "node:path";
 import type { Envelope, EnvelopeSigner } from "../attest/index.js";
 import type { TransparencyLog } from "../log/index.js";
 import type { TrustedPolicy } from "../policy/index.js";
-import { dictionaryAnalyzer, publishedPredecessor, rulesAnalyzer } from "../review/index.js";
-import { AnalysisWorker } from "./analyze.js";
+import {
+  dictionaryAnalyzer,
+  publishedPredecessor,
+  rulesAnalyzer,
+  sigdbAnalyzer,
+} from "../review/index.js";
+// Its own path: the rebuild analyzer is Node-only and not (yet) on review's public face.
+import { rebuildAnalyzer } from "../review/rebuild/index.js";
+import { AnalysisWorker, type AnalysisWorkerOptions } from "./analyze.js";
 import { artifactInventory } from "./analyzers/artifact-inventory.js";
 import type { ArtifactStore } from "./artifacts.js";
 import { keyedSerializer, type ReleaseContext } from "./context.js";
 import type { Analyzer } from "./findings.js";
 import { channelBundle, latestRelease } from "./publish.js";
+import { submitRebuild } from "./rebuild.js";
 import { submitReview } from "./review.js";
 import type { ReleaseStore } from "./storage/index.js";
 import { submitHead, submitRelease } from "./submit.js";
@@ -24,9 +33,23 @@ export interface ReleaseServiceOptions {
   policy: TrustedPolicy;
   artifacts: ArtifactStore;
   analyzers?: readonly Analyzer[];
+  /**
+   * Where the rebuild analyzer keeps its build logs and diffoscope reports; beside the artifacts
+   * (`<artifacts>/rebuild-logs`) by default.
+   */
+  rebuildLogs?: string;
+  /** The cap on a product recipe's time limit for the service's own rebuild, in seconds. */
+  rebuildTimeoutSeconds?: number;
+  /**
+   * Whether product releases may name a git repository on this machine's disk for the service's
+   * own rebuild (off: only https:// and git:// URLs are fetched).
+   */
+  rebuildLocalRepositories?: boolean;
   /** Demo only: the vendor key, used solely to refresh channel heads (Decision 17). */
   headSigner?: EnvelopeSigner;
   now?: () => Date;
+  /** How analysis jobs are claimed: leases, and polling when several replicas share the queue. */
+  jobs?: AnalysisWorkerOptions;
   /** Where problems the service survives are reported; standard error by default. */
   warn?: (message: string) => void;
 }
@@ -45,7 +68,13 @@ export class ReleaseService {
       analyzers: options.analyzers ?? [
         ...DEFAULT_ANALYZERS,
         rulesAnalyzer({ previous: publishedPredecessor(options.store, options.artifacts) }),
+        sigdbAnalyzer({ previous: publishedPredecessor(options.store, options.artifacts) }),
         dictionaryAnalyzer({ previous: publishedPredecessor(options.store, options.artifacts) }),
+        rebuildAnalyzer({
+          logDir: options.rebuildLogs ?? join(options.artifacts.root, "rebuild-logs"),
+          maxTimeoutSeconds: options.rebuildTimeoutSeconds,
+          allowLocalRepositories: options.rebuildLocalRepositories,
+        }),
       ],
       headSigner: options.headSigner,
       now: options.now ?? (() => new Date()),
@@ -53,7 +82,7 @@ export class ReleaseService {
       kick: () => worker?.kick(),
       warn: options.warn ?? ((message) => process.stderr.write(`${message}\n`)),
     };
-    worker = new AnalysisWorker(this.ctx);
+    worker = new AnalysisWorker(this.ctx, undefined, options.jobs);
     this.worker = worker;
   }
 
@@ -84,6 +113,10 @@ export class ReleaseService {
 
   review(releaseSha256: string, review: Envelope) {
     return submitReview(this.ctx, releaseSha256, review);
+  }
+
+  rebuild(releaseSha256: string, rebuild: Envelope) {
+    return submitRebuild(this.ctx, releaseSha256, rebuild);
   }
 
   latest(channel: string) {

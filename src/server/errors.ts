@@ -56,6 +56,8 @@ const STATUS: Record<string, number> = {
   E_LOG_CLOSED: 503,
   E_LOG_STORAGE: 503,
   E_LOG_CONFLICT: 503,
+  E_LOG_FENCED: 503,
+  E_LOG_TIMEOUT: 503,
   E_LOG_CORRUPT: 500,
   E_NOT_WITNESSED: 503,
 };

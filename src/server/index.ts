@@ -27,6 +27,7 @@ import {
   type TokenLookup,
 } from "./auth.js";
 import { errorHandler, notFoundHandler } from "./errors.js";
+import { type MetricsSettings, registerMetrics } from "./metrics.js";
 import { portalRoutes } from "./portal.js";
 
 export {
@@ -81,6 +82,8 @@ export interface ServerOptions {
    * rate limits count the real client. Never trust proxy headers from anyone else.
    */
   trustProxy?: string[];
+  /** Settings shown on `/metrics` (database pool, timeouts, the sequencer lease). */
+  metrics?: MetricsSettings;
 }
 
 /** Fastify as every Crosscheck server runs it: one error shape, quiet logs, bounded URLs. */
@@ -112,6 +115,13 @@ async function registerRateLimit(app: FastifyInstance): Promise<void> {
 
 export async function createServer(options: ServerOptions): Promise<FastifyInstance> {
   const app = baseApp(options.logger, options.trustProxy);
+  // Prometheus text format: requests, the log and its sequencing lag, jobs, spool, witnesses.
+  await registerMetrics(app, {
+    logs: [options.log, ...(options.gateway ? [options.gateway.gateway.auditLog] : [])],
+    releases: options.releases?.service.store,
+    gateway: options.gateway?.gateway,
+    settings: options.metrics,
+  });
 
   const releases = options.releases;
   const accounts = options.accounts

@@ -60,12 +60,35 @@ export function openSqlite(path: string): SqliteDatabase {
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /**
+ * How a process uses PostgreSQL: its pool and timeouts. `crosscheck serve` sets them from its
+ * `--db-*` options; the defaults suit a test or a single process.
+ */
+export interface PostgresOptions {
+  schema?: string;
+  /**
+   * Most connections in the pool, LISTEN's own connection aside. Each log's sequencer lease keeps
+   * one of them reserved (held or not), and start-up holds one more for its lock.
+   */
+  max?: number;
+  /** Seconds to wait for a new connection before the query fails. */
+  connectTimeoutSeconds?: number;
+  /** Seconds an unused pooled connection stays open. */
+  idleTimeoutSeconds?: number;
+  /** Seconds a connection lives at most (spreads reconnects after a failover of PostgreSQL). */
+  maxLifetimeSeconds?: number;
+  /** The sessions' statement_timeout in milliseconds: a statement running longer is cancelled. */
+  statementTimeoutMs?: number;
+  /** Keep trying to reach the server this long at start (a replica started before PostgreSQL). */
+  retryForMs?: number;
+}
+
+/**
  * Connects to PostgreSQL and checks the connection with one round trip, so a wrong URL fails at
  * start-up with a clear message rather than at the first write. `schema` (tests) isolates tables.
  */
 export async function openPostgres(
   url: string,
-  options: { schema?: string; max?: number } = {},
+  options: PostgresOptions = {},
 ): Promise<PostgresDatabase> {
   // `?schema=name` in the URL keeps Crosscheck's tables in their own schema (one per test run, or
   // one per deployment sharing a database); postgres.js never sees the parameter.
@@ -79,30 +102,52 @@ export async function openPostgres(
       `The schema name ${JSON.stringify(schema)} is not a plain lower-case identifier.`,
     );
   }
-  const sql = postgres(url, {
-    max: options.max ?? 4,
-    onnotice: () => {},
-    connection: { search_path: schema, application_name: "crosscheck" },
-  });
-  try {
-    if (schema !== "public") await sql.unsafe(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    await sql`SELECT 1`;
-  } catch (err) {
-    await sql.end({ timeout: 1 }).catch(() => {});
-    throw new CrosscheckError(
-      "E_DB_OPEN",
-      `Cannot reach PostgreSQL at ${redactUrl(url)}: ${(err as Error).message}. Check the URL, that the server runs, and that the user may connect.`,
-      { cause: err },
-    );
+  const deadline = Date.now() + (options.retryForMs ?? 0);
+  for (let wait = 250; ; wait = Math.min(wait * 2, 2000)) {
+    const sql = postgres(url, {
+      max: options.max ?? 4,
+      onnotice: () => {},
+      ...(options.connectTimeoutSeconds !== undefined
+        ? { connect_timeout: options.connectTimeoutSeconds }
+        : {}),
+      ...(options.idleTimeoutSeconds !== undefined
+        ? { idle_timeout: options.idleTimeoutSeconds }
+        : {}),
+      ...(options.maxLifetimeSeconds !== undefined
+        ? { max_lifetime: options.maxLifetimeSeconds }
+        : {}),
+      connection: {
+        search_path: schema,
+        application_name: "crosscheck",
+        ...(options.statementTimeoutMs !== undefined
+          ? { statement_timeout: options.statementTimeoutMs }
+          : {}),
+      },
+    });
+    try {
+      if (schema !== "public") await sql.unsafe(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      await sql`SELECT 1`;
+      return {
+        kind: "postgres",
+        sql,
+        schema,
+        async close() {
+          await sql.end({ timeout: 5 });
+        },
+      };
+    } catch (err) {
+      await sql.end({ timeout: 1 }).catch(() => {});
+      if (Date.now() + wait < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        continue;
+      }
+      throw new CrosscheckError(
+        "E_DB_OPEN",
+        `Cannot reach PostgreSQL at ${redactUrl(url)}: ${(err as Error).message}. Check the URL, that the server runs, and that the user may connect.`,
+        { cause: err },
+      );
+    }
   }
-  return {
-    kind: "postgres",
-    sql,
-    schema,
-    async close() {
-      await sql.end({ timeout: 5 });
-    },
-  };
 }
 
 /** A URL fit for messages and logs: the password, if any, is replaced. */

@@ -4,6 +4,7 @@ export {
   openPostgres,
   openSqlite,
   type PostgresDatabase,
+  type PostgresOptions,
   redactUrl,
   type SqliteDatabase,
 } from "./database.js";

@@ -8,6 +8,7 @@ import type { Migration } from "./migration.js";
 import { GATEWAY_STATISTICS } from "./migrations/gateway-statistics.js";
 import { LOG_CHECKPOINTS } from "./migrations/log-checkpoints.js";
 import { REBUILDS } from "./migrations/rebuilds.js";
+import { REPLICAS } from "./migrations/replicas.js";
 import { REVIEW_WORKSPACE } from "./migrations/review-workspace.js";
 
 const MIGRATIONS: Migration[] = [
@@ -498,6 +499,7 @@ const MIGRATIONS: Migration[] = [
   GATEWAY_STATISTICS,
   REVIEW_WORKSPACE,
   REBUILDS,
+  REPLICAS,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

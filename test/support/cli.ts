@@ -1,9 +1,14 @@
-/** Runs the built `crosscheck` command (dist/, made by `tsc` before the tests) as a user would. */
+/**
+ * Runs the built `crosscheck` command (dist/, made by `tsc` before the tests) as a user would.
+ * CROSSCHECK_CLI points the tests at another build of it (e.g. `tsc --outDir /tmp/x`).
+ */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
-export const CLI = fileURLToPath(new URL("../../dist/src/cli/main.js", import.meta.url));
+export const CLI =
+  process.env.CROSSCHECK_CLI ??
+  fileURLToPath(new URL("../../dist/src/cli/main.js", import.meta.url));
 
 export interface CliResult {
   code: number | null;

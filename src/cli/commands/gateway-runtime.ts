@@ -18,7 +18,7 @@ import {
   type TenantKeys,
   tenantKeys,
 } from "../../gateway/index.js";
-import { TransparencyLog } from "../../log/index.js";
+import { type ReplicaOptions, TransparencyLog } from "../../log/index.js";
 import type { Database } from "../../store/index.js";
 import { readTextFile } from "../files.js";
 
@@ -37,6 +37,8 @@ export interface GatewayRuntimeOptions {
   backoff?: { baseMs: number; maxMs: number };
   warn?: (message: string) => void;
   say?: (message: string) => void;
+  /** Several replicas on one PostgreSQL: the audit log is sequenced by one of them at a time. */
+  replicas?: ReplicaOptions;
 }
 
 export function readGatewayConfig(path: string): GatewayConfig {
@@ -72,6 +74,7 @@ export async function startGatewayRuntime(
   const auditLog = await TransparencyLog.open({
     database: options.database,
     signer: readSignerKeyFile(keyPath),
+    replicas: options.replicas,
   });
   const keys = new Map<string, TenantKeys>();
   for (const tenant of config.tenants.values()) {

@@ -67,6 +67,10 @@ export function logCommand(): Command {
       "C2SP tlog-policy naming this log, its witnesses (with URLs) and their quorum: serve only cosigned checkpoints",
     )
     .option("--max-batch <n>", "most entries integrated at once", parseCount("--max-batch"), 4096)
+    .option(
+      "--tiles-dir <dir>",
+      "also write the checkpoint, tiles and entry bundles here in the C2SP layout, for nginx or a CDN to serve",
+    )
     .action(async (opts: ServeOptions) => {
       await serve(opts);
     });
@@ -250,6 +254,7 @@ interface ServeOptions {
   tokenFile?: string;
   maxBatch: number;
   witnessPolicy?: string;
+  tilesDir?: string;
 }
 
 async function serve(opts: ServeOptions): Promise<void> {
@@ -290,13 +295,14 @@ async function serve(opts: ServeOptions): Promise<void> {
     signer,
     maxBatch: opts.maxBatch,
     witnessed: witnessPolicy !== undefined,
+    tilesDir: opts.tilesDir,
   });
   const collector = witnessPolicy && startCollector(log, witnessPolicy);
   const app = await createServer({ log, host: opts.host, addToken: token });
   await app.listen({ host: opts.host, port: opts.port });
   const where = postgresUrl ? redactUrl(postgresUrl) : join(opts.data, "crosscheck.sqlite");
   process.stderr.write(
-    `Serving log ${log.origin} (size ${log.state.size}, ${where}) at http://${opts.host}:${opts.port}/log/\nVerifier key: ${log.verifierKey}\n`,
+    `Serving log ${log.origin} (size ${log.state.size}, ${where}${opts.tilesDir ? `; tiles in ${opts.tilesDir}` : ""}) at http://${opts.host}:${opts.port}/log/\nVerifier key: ${log.verifierKey}\n`,
   );
 
   let stopping = false;

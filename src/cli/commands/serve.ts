@@ -2,6 +2,12 @@
  * `crosscheck serve`: the Transparency Center's engine in one process — the release pipeline's
  * API under /api/v1 (docs at /api/docs), the log under /log, cosignature collection, and in the
  * demo three in-process witnesses. A fresh data folder becomes a demo (see ./demo.ts).
+ *
+ * On PostgreSQL any number of these processes may run as replicas of one service behind a load
+ * balancer (issue 11): they share the database and the data folder (artifacts, gateway samples,
+ * keys; a shared mount), each serves every route, and the one holding a log's sequencer lease
+ * sequences it, collects its cosignatures and writes its tiles directory. Replicas that start at
+ * once take turns at start-up (an advisory lock), so the first creates what is shared.
  */
 
 import { createHash } from "node:crypto";
@@ -13,7 +19,7 @@ import { ed25519EnvelopeSigner, parseEnvelope } from "../../attest/index.js";
 import { readKeyFile, readSignerKeyFile } from "../../crypto/node.js";
 import { CrosscheckError } from "../../errors/index.js";
 import { serviceDictionarySource } from "../../gateway/index.js";
-import { TransparencyLog } from "../../log/index.js";
+import { DEFAULT_LEASE_MS, replicaName, TransparencyLog } from "../../log/index.js";
 import { cosignatureSigner } from "../../merkle/index.js";
 import {
   openPolicy,
@@ -68,7 +74,28 @@ interface ServeOptions {
   token?: string[];
   gatewayConfig?: string;
   trustProxy?: string[];
+  tilesDir?: string;
+  replicaName?: string;
+  leaseMs: number;
+  dbPool: number;
+  dbConnectTimeout: number;
+  dbIdleTimeout: number;
+  dbStatementTimeout: number;
 }
+
+/** Pool and timeouts of a replica's PostgreSQL connections (README: "Running several replicas"). */
+const DB_DEFAULTS = {
+  pool: 10,
+  connectTimeoutSeconds: 10,
+  idleTimeoutSeconds: 60,
+  maxLifetimeSeconds: 30 * 60,
+  statementTimeoutMs: 30_000,
+  /** A replica started before PostgreSQL keeps trying this long. */
+  retryForMs: 60_000,
+};
+
+/** Two lease connections (the log and the gateway's audit log), the start-up lock, and work. */
+const MIN_DB_POOL = 4;
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -117,6 +144,44 @@ export function serveCommand(): Command {
       "a TLS-terminating proxy in front of this server whose X-Forwarded-* headers are believed (repeatable): session cookies become Secure behind https",
       collect,
     )
+    .option(
+      "--tiles-dir <dir>",
+      "also write the log's checkpoint, tiles and entry bundles here in the C2SP layout, for nginx or a CDN to serve (replicas: a shared folder; the sequencing replica writes it)",
+    )
+    .option(
+      "--replica-name <name>",
+      "this replica's name in leases and job claims (PostgreSQL; default host:pid:random)",
+    )
+    .option(
+      "--lease-ms <ms>",
+      "PostgreSQL: how long a dead sequencing replica keeps its lease at most (a killed one is replaced at once)",
+      parseCount("--lease-ms"),
+      DEFAULT_LEASE_MS,
+    )
+    .option(
+      "--db-pool <n>",
+      "PostgreSQL: most pooled connections",
+      parseCount("--db-pool"),
+      DB_DEFAULTS.pool,
+    )
+    .option(
+      "--db-connect-timeout <s>",
+      "PostgreSQL: seconds to wait for a connection",
+      parseCount("--db-connect-timeout"),
+      DB_DEFAULTS.connectTimeoutSeconds,
+    )
+    .option(
+      "--db-idle-timeout <s>",
+      "PostgreSQL: seconds an idle pooled connection stays open",
+      parseCount("--db-idle-timeout"),
+      DB_DEFAULTS.idleTimeoutSeconds,
+    )
+    .option(
+      "--db-statement-timeout <ms>",
+      "PostgreSQL: statement_timeout of every session",
+      parseCount("--db-statement-timeout"),
+      DB_DEFAULTS.statementTimeoutMs,
+    )
     .action(async (opts: ServeOptions) => {
       await serve(opts);
     });
@@ -158,52 +223,82 @@ async function serve(opts: ServeOptions): Promise<void> {
   const logSigner = config.logSigner;
   const policy = config.policy;
 
+  if (postgresUrl && opts.dbPool < MIN_DB_POOL) {
+    throw new CrosscheckError(
+      "E_USAGE",
+      `--db-pool ${opts.dbPool} is too small: each log's sequencer lease keeps a connection and start-up takes one more; give at least ${MIN_DB_POOL}.`,
+    );
+  }
   const database: Database = postgresUrl
-    ? await openPostgres(postgresUrl, { max: 8 })
-    : openSqlite(join(opts.data, "crosscheck.sqlite"));
-  await migrate(database);
-  const log = await TransparencyLog.open({ database, signer: logSigner, witnessed: true });
-  const store = openReleaseStore(database);
-  // The configured tokens replace the stored ones: a token removed from the configuration is
-  // revoked by the restart, not left working.
-  await store.replaceTokens(
-    config.tokens.map((token) => ({
-      tokenSha256: createHash("sha256")
-        .update(readSecretFile(token.path, "token"), "utf8")
-        .digest("hex"),
-      role: token.role,
-      name: token.name,
-    })),
-    new Date().toISOString(),
-  );
-  const demoWitnesses = await config.demoWitnesses(log);
-  const witnessPolicy = config.witnessPolicy(log, opts.port);
-
-  const service = new ReleaseService({
-    store,
-    log,
-    policy,
-    artifacts: new ArtifactStore(join(opts.data, "artifacts"), opts.maxArtifactSize),
-    headSigner: config.headSigner,
-  });
-  const tokens = (sha: string) => store.tokenRole(sha);
-  const gateway = config.gatewayConfig
-    ? await startGatewayRuntime({
-        database,
-        dataDir: join(opts.data, "gateway"),
-        configFile: await config.gatewayConfig(),
-        // The dictionary comes from this very service, and is verified like any endpoint would.
-        dictionary: serviceDictionarySource({
-          service,
-          policy,
-          stateDir: join(opts.data, "gateway", "dictionary-state"),
-          warn: (message) => process.stderr.write(`${message}\n`),
-        }),
+    ? await openPostgres(postgresUrl, {
+        max: opts.dbPool,
+        connectTimeoutSeconds: opts.dbConnectTimeout,
+        idleTimeoutSeconds: opts.dbIdleTimeout,
+        maxLifetimeSeconds: DB_DEFAULTS.maxLifetimeSeconds,
+        statementTimeoutMs: opts.dbStatementTimeout,
+        retryForMs: DB_DEFAULTS.retryForMs,
       })
-    : undefined;
-  const accounts = await openAccountStore(database);
-  // The demo's people, one per role, passwords in data/users/<name>.password (issue 8).
-  if (config.mode === "demo") await ensureDemoUsers(accounts, join(opts.data, "users"));
+    : openSqlite(join(opts.data, "crosscheck.sqlite"));
+  const warn = (message: string) => process.stderr.write(`${message}\n`);
+  // With PostgreSQL this process is one of possibly several replicas.
+  const replica = postgresUrl ? (opts.replicaName ?? replicaName()) : undefined;
+  const replicas = replica ? { holder: replica, leaseMs: opts.leaseMs, warn } : undefined;
+  const started = await oneAtATime(database, async () => {
+    await migrate(database);
+    const log = await TransparencyLog.open({
+      database,
+      signer: logSigner,
+      witnessed: true,
+      replicas,
+      tilesDir: opts.tilesDir,
+      warn,
+    });
+    const store = openReleaseStore(database);
+    // The configured tokens replace the stored ones: a token removed from the configuration is
+    // revoked by the restart, not left working.
+    await store.replaceTokens(
+      config.tokens.map((token) => ({
+        tokenSha256: createHash("sha256")
+          .update(readSecretFile(token.path, "token"), "utf8")
+          .digest("hex"),
+        role: token.role,
+        name: token.name,
+      })),
+      new Date().toISOString(),
+    );
+    const demoWitnesses = await config.demoWitnesses(log);
+    const service = new ReleaseService({
+      store,
+      log,
+      policy,
+      artifacts: new ArtifactStore(join(opts.data, "artifacts"), opts.maxArtifactSize),
+      headSigner: config.headSigner,
+      // Replicas share the queue: a job submitted elsewhere, or a dead replica's, wakes no one here.
+      jobs: replica ? { worker: replica, pollMs: 2000 } : undefined,
+    });
+    const gateway = config.gatewayConfig
+      ? await startGatewayRuntime({
+          database,
+          dataDir: join(opts.data, "gateway"),
+          configFile: await config.gatewayConfig(),
+          // The dictionary comes from this very service, and is verified like any endpoint would.
+          dictionary: serviceDictionarySource({
+            service,
+            policy,
+            stateDir: join(opts.data, "gateway", "dictionary-state"),
+            warn,
+          }),
+          replicas,
+        })
+      : undefined;
+    const accounts = await openAccountStore(database);
+    // The demo's people, one per role, passwords in data/users/<name>.password (issue 8).
+    if (config.mode === "demo") await ensureDemoUsers(accounts, join(opts.data, "users"));
+    return { log, store, demoWitnesses, service, gateway, accounts };
+  });
+  const { log, store, demoWitnesses, service, gateway, accounts } = started;
+  const witnessPolicy = config.witnessPolicy(log, opts.port);
+  const tokens = (sha: string) => store.tokenRole(sha);
   const app = await createServer({
     log,
     host: opts.host,
@@ -212,19 +307,41 @@ async function serve(opts: ServeOptions): Promise<void> {
     accounts: { store: accounts },
     demoWitnesses,
     trustProxy: opts.trustProxy,
+    metrics: postgresUrl
+      ? {
+          databasePoolMax: opts.dbPool,
+          databaseConnectTimeoutSeconds: opts.dbConnectTimeout,
+          databaseIdleTimeoutSeconds: opts.dbIdleTimeout,
+          databaseStatementTimeoutSeconds: opts.dbStatementTimeout / 1000,
+          leaseSeconds: opts.leaseMs / 1000,
+        }
+      : undefined,
   });
   await app.listen({ host: opts.host, port: opts.port });
-  const collector = new CosignatureCollector({
-    policy: witnessPolicy,
-    consistencyProof: (size1, size2) => log.consistencyProof(size1, size2),
-    publish: (note) => log.publishCosigned(note),
-    warn: (message) => process.stderr.write(`${message}\n`),
-    retryMs: 1000,
+  // Only the replica that sequences the log asks the witnesses and publishes what they cosign;
+  // the others serve the cosigned checkpoint it stored.
+  let collector: CosignatureCollector | undefined;
+  let collectorClosed: Promise<void> = Promise.resolve();
+  log.onLeadership((leading) => {
+    if (!leading) {
+      const closing = collector?.close().catch((err: unknown) => {
+        warn(`closing the cosignature collector: ${(err as Error).message}`);
+      });
+      collectorClosed = Promise.all([collectorClosed, closing]).then(() => {});
+      collector = undefined;
+      return;
+    }
+    collector ??= new CosignatureCollector({
+      policy: witnessPolicy,
+      consistencyProof: (size1, size2) => log.consistencyProof(size1, size2),
+      publish: (note) => log.publishCosigned(note),
+      warn,
+      retryMs: 1000,
+    });
+    collector.offer(log.latestCheckpoint());
   });
-  log.subscribe((state) => collector.offer(state.checkpoint));
-  collector.offer(log.latestCheckpoint());
+  log.subscribe((state) => collector?.offer(state.checkpoint));
   const requeued = await service.start();
-
   if (config.banner) process.stdout.write(config.banner);
   const where = postgresUrl ? redactUrl(postgresUrl) : join(opts.data, "crosscheck.sqlite");
   const witnesses =
@@ -232,7 +349,7 @@ async function serve(opts: ServeOptions): Promise<void> {
       ? `demo witnesses ${url}/demo-witness/w1..w3`
       : `${witnessPolicy.witnesses.length} witnesses`;
   process.stderr.write(
-    `Crosscheck serving at ${url} (${config.mode}; ${where}): API ${url}/api/v1, docs ${url}/api/docs, log ${url}/log/, ${witnesses}${gateway ? `, gateway ${url}/v1/events (audit log ${url}/gateway/log/)` : ""}${requeued ? `; re-queued ${requeued} analysis job(s)` : ""}\n`,
+    `Crosscheck serving at ${url} (${config.mode}; ${where}${replica ? `; replica ${replica}` : ""}${opts.tilesDir ? `; tiles in ${opts.tilesDir}` : ""}): API ${url}/api/v1, docs ${url}/api/docs, log ${url}/log/, ${witnesses}${gateway ? `, gateway ${url}/v1/events (audit log ${url}/gateway/log/)` : ""}${requeued ? `; re-queued ${requeued} analysis job(s)` : ""}\n`,
   );
 
   let stopping = false;
@@ -242,7 +359,8 @@ async function serve(opts: ServeOptions): Promise<void> {
     await app.close();
     await gateway?.close();
     await gateway?.auditLog.close();
-    await collector.close();
+    await collector?.close();
+    await collectorClosed;
     await service.close();
     await log.close();
     await database.close();
@@ -250,6 +368,28 @@ async function serve(opts: ServeOptions): Promise<void> {
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
+}
+
+/**
+ * Runs `task` while holding a start-up lock on PostgreSQL (replicas starting at once take turns:
+ * the first creates the shared keys, demo users and rows, the others find them); no lock on SQLite.
+ */
+async function oneAtATime<T>(database: Database, task: () => Promise<T>): Promise<T> {
+  if (database.kind !== "postgres") return task();
+  const connection = await database.sql.reserve();
+  try {
+    // Another replica's start-up (migrations on a large database) may take longer than the
+    // statement timeout: waiting for its lock is not a runaway statement.
+    await connection`SET statement_timeout = 0`;
+    await connection`SELECT pg_advisory_lock(hashtext(current_schema() || ':crosscheck-start'))`;
+    return await task();
+  } finally {
+    await connection`SELECT pg_advisory_unlock(hashtext(current_schema() || ':crosscheck-start'))`.catch(
+      () => {},
+    );
+    await connection`RESET statement_timeout`.catch(() => {});
+    connection.release();
+  }
 }
 
 /** The demo: a fresh folder gets everything it needs; the server runs its own three witnesses. */

@@ -3,14 +3,20 @@
  * compare-and-set of the size: it locks the log's row, so concurrent writers serialise and the
  * loser sees zero rows updated (READ COMMITTED re-checks the WHERE clause) and gets E_LOG_CONFLICT.
  * Bulk rows travel as arrays through unnest(): one round trip per table per batch.
+ *
+ * Several replicas (issue 11): an integration by the lease holder deletes the queued adds it
+ * integrated, then locks the lease row and checks its fencing token, and notifies every replica at
+ * commit (NOTIFY is transactional: nobody hears of a batch that did not commit).
  */
 import type postgres from "postgres";
 import type { PostgresDatabase } from "../../store/index.js";
 import { type BindOptions, checkBinding } from "./bind.js";
+import { notifyLog, openPostgresReplication } from "./postgres-replication.js";
 import {
   conflict,
   decodePeaks,
   encodePeaks,
+  fenced,
   type LogStorage,
   type PublishedCheckpoint,
 } from "./storage.js";
@@ -23,9 +29,12 @@ export async function openPostgresLogStorage(
 ): Promise<LogStorage> {
   const { sql } = database;
   const logId = await bindLog(sql, options);
+  const notify = (tx: postgres.TransactionSql, event: string) =>
+    notifyLog(tx, database.schema, logId, event);
 
   return {
     backend: "postgres",
+    replication: openPostgresReplication(database, logId),
     async readState() {
       const [row] = await sql<{ size: string; root: Buffer; peaks: Buffer; checkpoint: string }[]>`
         SELECT size, root, peaks, checkpoint FROM logs WHERE id = ${logId}`;
@@ -81,6 +90,20 @@ export async function openPostgresLogStorage(
           const { size, root, checkpoint } = w.state;
           await recordCheckpoint(tx, logId, { size, root, checkpoint, publishedAt: w.publishedAt });
         }
+        if (w.dequeued && w.dequeued.length > 0) {
+          await tx`DELETE FROM log_pending WHERE log_id = ${logId}
+            AND id = ANY(${w.dequeued}::bigint[])`;
+        }
+        if (w.fence) {
+          // Last, so the holder's renewals are not blocked for the whole batch. The lock is held to
+          // commit: a follower taking the lease over waits for this commit (and then reads this
+          // batch), or took it first and this check fails and nothing of the batch is written.
+          const held = await tx`
+            SELECT 1 FROM leases WHERE name = ${w.fence.lease} AND holder = ${w.fence.holder}
+              AND token = ${w.fence.token} FOR SHARE`;
+          if (held.count !== 1) throw fenced(w.fence);
+        }
+        await notify(tx, `integrated/${w.state.size}`);
       });
     },
 
@@ -101,7 +124,10 @@ export async function openPostgresLogStorage(
         const stored = await tx`
           UPDATE logs SET cosigned_size = ${c.size}, cosigned_checkpoint = ${c.checkpoint}
           WHERE id = ${logId} AND cosigned_size <= ${c.size}`;
-        if (stored.count === 1) await recordCheckpoint(tx, logId, c);
+        if (stored.count === 1) {
+          await recordCheckpoint(tx, logId, c);
+          await notify(tx, `cosigned/${c.size}`);
+        }
       });
     },
 

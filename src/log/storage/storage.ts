@@ -16,6 +16,7 @@
  *   more cosignatures on the same root; its publication time stays the first one.
  */
 import { CrosscheckError } from "../../errors/index.js";
+import type { Fence } from "../leader-lease.js";
 
 export interface TreeState {
   size: number;
@@ -39,6 +40,13 @@ export interface IntegrationWrite {
    * recorded in the checkpoint history at this time (RFC 3339), in the same transaction.
    */
   publishedAt?: string;
+  /**
+   * Several replicas: the writer's lease, checked (row locked) in the same transaction; a writer
+   * whose lease moved on gets E_LOG_FENCED and writes nothing.
+   */
+  fence?: Fence;
+  /** Several replicas: queued adds (`LogQueue` rows) this batch integrates, deleted with it. */
+  dequeued?: number[];
 }
 
 /** A checkpoint the log published, as its history keeps it. */
@@ -57,8 +65,38 @@ export interface CheckpointPage {
   limit: number;
 }
 
+/** An add another replica accepted, waiting in the database for the sequencing replica. */
+export interface QueuedEntry {
+  id: number;
+  entry: Uint8Array;
+}
+
+/** What happened to a log, as the database tells every replica (PostgreSQL LISTEN/NOTIFY). */
+export type LogEvent =
+  | { kind: "queued" }
+  | { kind: "integrated"; size: number }
+  | { kind: "cosigned"; size: number };
+
+/**
+ * The shared parts several replicas of one log need (PostgreSQL only): the queue of adds for the
+ * sequencing replica, and notifications of what the others did.
+ */
+export interface LogReplication {
+  enqueue(entry: Uint8Array): Promise<number>;
+  /** The oldest queued adds, up to `limit`, leaving out those already taken (`exclude`). */
+  claim(limit: number, exclude: ReadonlySet<number>): Promise<QueuedEntry[]>;
+  /** Deletes queued rows whose entries turned out to be in the log already. */
+  drop(ids: number[]): Promise<void>;
+  /** Adds waiting in the queue, and how long the oldest has waited (for /metrics). */
+  backlog(): Promise<{ entries: number; oldestSeconds: number }>;
+  /** Calls `onEvent` for this log's events until the returned function is called. */
+  listen(onEvent: (event: LogEvent) => void): Promise<() => Promise<void>>;
+}
+
 export interface LogStorage {
   readonly backend: "sqlite" | "postgres";
+  /** Present where several replicas can share the log (PostgreSQL). */
+  readonly replication?: LogReplication;
   /** The log's state, or undefined before its first integration. */
   readState(): Promise<TreeState | undefined>;
   /** Indexes of entries already in the log, by hex leaf hash. */
@@ -82,6 +120,13 @@ export function conflict(previousSize: number): CrosscheckError {
   return new CrosscheckError(
     "E_LOG_CONFLICT",
     `The log moved past size ${previousSize} under this writer: another process writes to the same log. Run one writer per log.`,
+  );
+}
+
+export function fenced(fence: Fence): CrosscheckError {
+  return new CrosscheckError(
+    "E_LOG_FENCED",
+    `This replica no longer holds the lease ${fence.lease} (token ${fence.token}): another replica sequences the log now. Retry the add; it is forwarded to that replica.`,
   );
 }
 

@@ -124,7 +124,8 @@ export function openPostgresReleaseStore(database: PostgresDatabase): ReleaseSto
       return rows.length === 1;
     },
     async setReport(id, report, sha) {
-      await sql`UPDATE releases SET report = ${report}, report_sha256 = ${sha} WHERE id = ${id}`;
+      await sql`UPDATE releases SET report = ${report}, report_sha256 = ${sha}
+        WHERE id = ${id} AND report IS NULL`;
     },
     async insertHead(row) {
       await sql`INSERT INTO release_heads (release_id, envelope_sha256, envelope, issued, expires, log_index)
@@ -181,25 +182,47 @@ export function openPostgresReleaseStore(database: PostgresDatabase): ReleaseSto
       }));
     },
     async requeueRunning() {
-      const rows =
-        await sql`UPDATE analysis_jobs SET status = 'queued' WHERE status = 'running' RETURNING id`;
+      // Only jobs whose worker stopped renewing: a live replica's job keeps its lease.
+      const rows = await sql`UPDATE analysis_jobs SET status = 'queued', claimed_by = NULL,
+          lease_expires = NULL
+        WHERE status = 'running' AND (lease_expires IS NULL OR lease_expires < now())
+        RETURNING id`;
       return rows.length;
     },
-    async claimJob(at) {
+    async claimJob(at, claim) {
       const rows = await sql`UPDATE analysis_jobs SET status = 'running', attempts = attempts + 1,
-          updated_at = ${at}
-        WHERE id = (SELECT id FROM analysis_jobs WHERE status = 'queued' ORDER BY id LIMIT 1
-          FOR UPDATE SKIP LOCKED)
+          updated_at = ${at}, claimed_by = ${claim?.worker ?? null},
+          lease_expires = now() + ${claim?.leaseMs ?? 3_600_000} * interval '1 millisecond'
+        WHERE id = (SELECT id FROM analysis_jobs
+          WHERE status = 'queued'
+            OR (status = 'running' AND (lease_expires IS NULL OR lease_expires < now()))
+          ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
         RETURNING *`;
       return rows[0] ? job(rows[0]) : undefined;
     },
-    async finishJob(id, result, at) {
-      if ("error" in result) {
-        await sql`UPDATE analysis_jobs SET status = 'failed', error = ${result.error}, updated_at = ${at} WHERE id = ${id}`;
-      } else {
-        await sql`UPDATE analysis_jobs SET status = 'done', report = ${result.report},
-          report_sha256 = ${result.reportSha256}, updated_at = ${at} WHERE id = ${id}`;
-      }
+    async renewJob(id, claim) {
+      const rows = await sql`UPDATE analysis_jobs
+        SET lease_expires = now() + ${claim.leaseMs} * interval '1 millisecond'
+        WHERE id = ${id} AND status = 'running' AND claimed_by = ${claim.worker}
+        RETURNING id`;
+      return rows.length === 1;
+    },
+    async finishJob(id, result, at, worker) {
+      const mine =
+        worker === undefined ? sql`` : sql`AND status = 'running' AND claimed_by = ${worker}`;
+      const rows =
+        "error" in result
+          ? await sql`UPDATE analysis_jobs SET status = 'failed', error = ${result.error},
+              updated_at = ${at}, lease_expires = NULL WHERE id = ${id} ${mine} RETURNING id`
+          : await sql`UPDATE analysis_jobs SET status = 'done', report = ${result.report},
+              report_sha256 = ${result.reportSha256}, updated_at = ${at}, lease_expires = NULL
+              WHERE id = ${id} ${mine} RETURNING id`;
+      return rows.length === 1;
+    },
+    async jobCounts() {
+      const rows = await sql<{ status: string; n: string }[]>`
+        SELECT status, count(*) AS n FROM analysis_jobs GROUP BY status`;
+      return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
     },
     async jobs(releaseId) {
       const rows =

@@ -101,11 +101,9 @@ export function openSqliteReleaseStore(database: SqliteDatabase): ReleaseStore {
       return result.changes === 1;
     },
     async setReport(id, report, sha) {
-      db.prepare("UPDATE releases SET report = ?, report_sha256 = ? WHERE id = ?").run(
-        report,
-        sha,
-        id,
-      );
+      db.prepare(
+        "UPDATE releases SET report = ?, report_sha256 = ? WHERE id = ? AND report IS NULL",
+      ).run(report, sha, id);
     },
     async insertHead(row: HeadRow) {
       db.prepare(
@@ -177,27 +175,63 @@ export function openSqliteReleaseStore(database: SqliteDatabase): ReleaseStore {
       );
     },
     async requeueRunning() {
-      return db.prepare("UPDATE analysis_jobs SET status = 'queued' WHERE status = 'running'").run()
-        .changes;
+      // This process owns the database file: a job still running was left by a process that died.
+      return db
+        .prepare(
+          "UPDATE analysis_jobs SET status = 'queued', claimed_by = NULL, lease_expires = NULL WHERE status = 'running'",
+        )
+        .run().changes;
     },
-    async claimJob(at) {
+    async claimJob(at, claim) {
+      const now = new Date();
       return one<JobRow>(
-        `UPDATE analysis_jobs SET status = 'running', attempts = attempts + 1, updated_at = ?
-         WHERE id = (SELECT id FROM analysis_jobs WHERE status = 'queued' ORDER BY id LIMIT 1)
+        `UPDATE analysis_jobs SET status = 'running', attempts = attempts + 1, updated_at = ?,
+           claimed_by = ?, lease_expires = ?
+         WHERE id = (SELECT id FROM analysis_jobs
+           WHERE status = 'queued' OR (status = 'running' AND lease_expires < ?)
+           ORDER BY id LIMIT 1)
          RETURNING ${JOB}`,
         at,
+        claim?.worker ?? null,
+        new Date(now.getTime() + (claim?.leaseMs ?? 3_600_000)).toISOString(),
+        now.toISOString(),
       );
     },
-    async finishJob(id, result, at) {
+    async renewJob(id, claim) {
+      const until = new Date(Date.now() + claim.leaseMs).toISOString();
+      return (
+        db
+          .prepare(
+            "UPDATE analysis_jobs SET lease_expires = ? WHERE id = ? AND status = 'running' AND claimed_by = ?",
+          )
+          .run(until, id, claim.worker).changes === 1
+      );
+    },
+    async finishJob(id, result, at, worker) {
+      const mine = worker === undefined ? "" : " AND status = 'running' AND claimed_by = ?";
+      const owner = worker === undefined ? [] : [worker];
       if ("error" in result) {
-        db.prepare(
-          "UPDATE analysis_jobs SET status = 'failed', error = ?, updated_at = ? WHERE id = ?",
-        ).run(result.error, at, id);
-      } else {
-        db.prepare(
-          "UPDATE analysis_jobs SET status = 'done', report = ?, report_sha256 = ?, updated_at = ? WHERE id = ?",
-        ).run(result.report, result.reportSha256, at, id);
+        return (
+          db
+            .prepare(
+              `UPDATE analysis_jobs SET status = 'failed', error = ?, updated_at = ?, lease_expires = NULL WHERE id = ?${mine}`,
+            )
+            .run(result.error, at, id, ...owner).changes === 1
+        );
       }
+      return (
+        db
+          .prepare(
+            `UPDATE analysis_jobs SET status = 'done', report = ?, report_sha256 = ?, updated_at = ?, lease_expires = NULL WHERE id = ?${mine}`,
+          )
+          .run(result.report, result.reportSha256, at, id, ...owner).changes === 1
+      );
+    },
+    async jobCounts() {
+      const rows = db
+        .prepare("SELECT status, count(*) AS n FROM analysis_jobs GROUP BY status")
+        .all() as { status: string; n: number }[];
+      return Object.fromEntries(rows.map((r) => [r.status, r.n]));
     },
     async jobs(releaseId) {
       return all<JobRow>(

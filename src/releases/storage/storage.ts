@@ -68,6 +68,12 @@ export interface TriageRow {
   updatedAt: string;
 }
 
+/** Who claims a job, and for how long without a renewal. */
+export interface JobClaim {
+  worker: string;
+  leaseMs: number;
+}
+
 export interface JobRow {
   id: number;
   releaseId: number;
@@ -108,6 +114,10 @@ export interface ReleaseStore {
   insertRelease(row: NewRelease, analyzers: readonly string[]): Promise<ReleaseRow>;
   /** Moves a release from one status to another; false when it was not in `from`. */
   transition(id: number, from: ReleaseStatus, to: ReleaseStatus, at?: string): Promise<boolean>;
+  /**
+   * Stores the release's findings report once: when two replicas finish its last jobs together,
+   * the first report stays (the one reviewers may already be reading).
+   */
   setReport(id: number, report: string, reportSha256: string): Promise<void>;
 
   insertHead(row: HeadRow): Promise<void>;
@@ -124,15 +134,32 @@ export interface ReleaseStore {
   /** The release's draft judgements, by finding then author. */
   triage(releaseId: number): Promise<TriageRow[]>;
 
-  /** Puts back every job left running by a process that died. Returns how many. */
+  /**
+   * Puts back jobs whose worker is gone; returns how many. On SQLite (one process owns the file)
+   * that is every running job, at start; on PostgreSQL only those whose lease expired, so a
+   * replica starting never takes a live replica's job.
+   */
   requeueRunning(): Promise<number>;
-  /** Claims the oldest queued job atomically (no two workers get the same one). */
-  claimJob(at: string): Promise<JobRow | undefined>;
+  /**
+   * Claims the oldest queued job — or a running one whose lease expired (its worker died) —
+   * atomically (FOR UPDATE SKIP LOCKED across replicas), leased to `claim.worker` for
+   * `claim.leaseMs`.
+   */
+  claimJob(at: string, claim?: JobClaim): Promise<JobRow | undefined>;
+  /** Extends the lease of a job this worker runs; false when it is no longer this worker's. */
+  renewJob(id: number, claim: JobClaim): Promise<boolean>;
+  /**
+   * Stores the job's result. With `worker`, only while the job is still that worker's: false when
+   * it was taken over (this worker stalled past its lease) and the result is dropped.
+   */
   finishJob(
     id: number,
     result: { report: string; reportSha256: string } | { error: string },
     at: string,
-  ): Promise<void>;
+    worker?: string,
+  ): Promise<boolean>;
+  /** Jobs per status (queued, running, …), for /metrics. */
+  jobCounts(): Promise<Record<string, number>>;
   jobs(releaseId: number): Promise<JobRow[]>;
 
   /**
