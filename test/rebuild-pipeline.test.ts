@@ -7,7 +7,6 @@
  * databases.
  */
 
-import { spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -30,11 +29,11 @@ import { createServer } from "../src/server/index.js";
 import { type Database, migrate, openSqlite } from "../src/store/index.js";
 import { verifyRelease } from "../src/verify/index.js";
 import { backends } from "./support/backends.js";
+import { runCli } from "./support/cli.js";
 import {
   C_SOURCES,
   commitFiles,
   productRelease,
-  REBUILD_CLI,
   removeScratch,
   scratch,
   vendorBuild,
@@ -169,26 +168,6 @@ async function api(
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-function rebuildCli(
-  args: string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [REBUILD_CLI, "rebuild", ...args], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 interface ReportFinding {
   analyzer: string;
   severity: string;
@@ -241,7 +220,8 @@ describe("a product release and its rebuilds in the pipeline", () => {
     // Two approvals, no rebuild yet: the policy needs one, so it waits.
     expect((await service.store.release(honestSha))?.status).toBe("in-review");
 
-    const run = await rebuildCli([
+    const run = await runCli([
+      "rebuild",
       honestSha,
       "--server",
       url,
@@ -321,7 +301,8 @@ describe("a product release and its rebuilds in the pipeline", () => {
 
     // The policy's rebuilder finds it BAD too; its signed statement vetoes the release.
     const out = join(dir, "tampered-rebuild.json");
-    const run = await rebuildCli([
+    const run = await runCli([
+      "rebuild",
       sha,
       "--server",
       url,

@@ -1,12 +1,3 @@
-/**
- * Rebuilds of real projects by real toolchains (issue 10, Must show): Crosscheck's own npm package
- * (`npm pack` of a git checkout, through the CLI, signed), a C program (make and gcc), a
- * deliberately non-reproducible build (the build time in a tarball member) that is BAD with that
- * member named, and builds that fail or hang: FAIL within the time limit, the log kept, no process
- * left and the temporary folder gone. Nothing here is a fixture of expected output: the vendor
- * builds in its own clone and environment, the rebuilder in its own.
- */
-import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -27,6 +18,7 @@ import {
   rebuildRelease,
   rebuildResultStatement,
 } from "../src/review/rebuild/index.js";
+import { runCli } from "./support/cli.js";
 import {
   C_SOURCES,
   commitFiles,
@@ -34,7 +26,6 @@ import {
   packName,
   processesWith,
   productRelease,
-  REBUILD_CLI,
   removeScratch,
   scratch,
   vendorBuild,
@@ -55,24 +46,6 @@ afterAll(() => {
   // The figures the issue asks for, for whoever reads the test output.
   process.stdout.write(`rebuild figures: ${JSON.stringify(figures)}\n`);
 });
-
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [REBUILD_CLI, ...args], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const C_RECIPE = `format: crosscheck/rebuild/v1
 command: [make, hello]

@@ -1,25 +1,7 @@
-/**
- * A served log passes an audit by an independent checker built on Go's sumdb/tlog (Decision 30):
- * `tlogcheck` (../shared/tools/tlogcheck) verifies the checkpoint's signed note, recomputes the root
- * from the C2SP tiles, checks inclusion proofs, re-hashes entry bundles (-entries) and proves
- * consistency with a saved checkpoint (-old), using only golang.org/x/mod/sumdb/{note,tlog}.
- *
- * Per backend, a log of 66,000 entries of varied sizes (up to the 65,535-byte maximum) is bulk
- * loaded in-process, so level-0, level-1 and level-2 tiles, full and partial, all exist; then the
- * real `crosscheck log serve` serves it, grows it over HTTP, and tlogcheck audits it twice.
- *
- * Cost: with -entries tlogcheck reads ~5 tiles per leaf (Go's TileHashReader re-authenticates each
- * read and caches nothing): ~330,000 requests, ~55 s on SQLite and ~75 s on PostgreSQL on the 2-core
- * machine. So -entries runs on SQLite only by default; CROSSCHECK_TLOGCHECK_ENTRIES=all runs it on
- * both backends. Without -entries the checker still recomputes the root from the tiles and checks
- * 66+ inclusion proofs and the consistency proof.
- */
-import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateNoteKey, signNote } from "../src/crypto/index.js";
 import { installNodeCrypto, readSignerKeyFile } from "../src/crypto/node.js";
@@ -28,69 +10,23 @@ import { formatCheckpoint, MAX_ENTRY_SIZE } from "../src/merkle/index.js";
 import { freePort } from "./support/cli.js";
 import { createLogStore, killAllServers, type LogStore, serveLog } from "./support/log-store.js";
 import { postgresReachable } from "./support/postgres.js";
+import { buildTlogcheck, tlogcheck, tlogcheckAvailable } from "./support/tlogcheck.js";
 
 installNodeCrypto();
-
-const TOOL_DIR = fileURLToPath(new URL("../../shared/tools/tlogcheck/", import.meta.url));
-const GO_TLOG = "/usr/share/gocode/src/golang.org/x/mod/sumdb/tlog";
-const goWorks = spawnSync("go", ["version"], { stdio: "ignore" }).status === 0;
-const goAvailable = goWorks && existsSync(GO_TLOG) && existsSync(join(TOOL_DIR, "build.sh"));
-
-if (!goAvailable && process.env.CI === "true") {
-  throw new Error(
-    `tlogcheck cannot be built (go on PATH: ${goWorks}; ${GO_TLOG}: ${existsSync(GO_TLOG)}): install the Debian packages golang-go and golang-golang-x-mod-dev. CI=true, so this test must run.`,
-  );
-}
 
 /** 65,536 + 464: 257 full level-0 tiles and a partial one; level 1 full + partial; level 2 partial. */
 const BULK = 66_000;
 const OVER_HTTP = 300;
 const entriesEverywhere = process.env.CROSSCHECK_TLOGCHECK_ENTRIES === "all";
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  last: string;
-}
-
-/** Runs a program to completion (async: the event loop stays free), killing it after `timeoutMs`. */
-function run(file: string, args: string[], timeoutMs: number, env?: NodeJS.ProcessEnv) {
-  return new Promise<Run>((resolve, reject) => {
-    const child = spawn(file, args, { stdio: ["ignore", "pipe", "pipe"], env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      const lines = stdout.trimEnd().split("\n");
-      resolve({ code, stdout, stderr, last: lines[lines.length - 1] ?? "" });
-    });
-  });
-}
-
-const describeGo = goAvailable ? describe : describe.skip;
+const describeGo = tlogcheckAvailable ? describe : describe.skip;
 
 describeGo("a served log passes an audit by tlogcheck, built on Go's sumdb/tlog", () => {
   const work = mkdtempSync(join(tmpdir(), "crosscheck-tlogcheck-"));
-  const tlogcheck = join(work, "tlogcheck");
+  let binary: string;
 
   beforeAll(async () => {
-    const built = await run("bash", [join(TOOL_DIR, "build.sh"), tlogcheck], 170_000, {
-      ...process.env,
-      GOCACHE: process.env.GOCACHE ?? join(tmpdir(), "tlogcheck-gocache"),
-    });
-    expect(built.code, `building tlogcheck:\n${built.stdout}\n${built.stderr}`).toBe(0);
+    binary = await buildTlogcheck(work);
   }, 180_000);
 
   afterAll(async () => {
@@ -98,8 +34,7 @@ describeGo("a served log passes an audit by tlogcheck, built on Go's sumdb/tlog"
     rmSync(work, { recursive: true, force: true });
   });
 
-  const check = (url: string, vkey: string, extra: string[]) =>
-    run(tlogcheck, ["check", "-url", url, "-vkey", vkey, ...extra], 150_000);
+  const check = (url: string, vkey: string, extra: string[]) => tlogcheck(binary, url, vkey, extra);
 
   for (const kind of ["sqlite", "postgres"] as const) {
     const available = kind === "sqlite" || postgresReachable;

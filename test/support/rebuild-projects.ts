@@ -236,7 +236,3 @@ export function processesWith(marker: string): number[] {
   }
   return found;
 }
-
-/** The CLI under test: the repository's dist/ unless CROSSCHECK_CLI names another build. */
-export const REBUILD_CLI =
-  process.env.CROSSCHECK_CLI ?? join(PROJECT_ROOT, "dist", "src", "cli", "main.js");
