@@ -29,7 +29,7 @@ import { auditLog, LogClient, openCheckpoint } from "../src/log/index.js";
 import { TILE_WIDTH, tileWidth } from "../src/merkle/index.js";
 import { CLI, freePort } from "./support/cli.js";
 import { fileWrite } from "./support/gateway-world.js";
-import { startNginx } from "./support/nginx.js";
+import { nginxAvailable, startNginx } from "./support/nginx.js";
 import { postgresReachable, TEST_PG_URL } from "./support/postgres.js";
 import { parsePrometheus } from "./support/prometheus.js";
 import { type Acked, ReleasePipeline } from "./support/release-pipeline.js";
@@ -66,7 +66,7 @@ async function until(what: () => Promise<boolean> | boolean, ms: number, label: 
   }
 }
 
-describe.runIf(postgresReachable && tlogcheckAvailable)(
+describe.runIf(postgresReachable && tlogcheckAvailable && nginxAvailable)(
   "three crosscheck serve replicas on one PostgreSQL",
   () => {
     let fleet: Fleet;
