@@ -7,8 +7,9 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseEnvelope } from "../attest/index.js";
 import { loadTrustedPolicy, openPolicy, type TrustedPolicy } from "../policy/index.js";
+import { writeFileDurably } from "../store/index.js";
 import { EMPTY_STATE, type EndpointState, parseEndpointState } from "../verify/index.js";
-import { readTextFile, writeFileAtomic } from "./files.js";
+import { readTextFile } from "./files.js";
 
 export interface EndpointMemory {
   policy: TrustedPolicy;
@@ -42,8 +43,8 @@ export function loadEndpointMemory(
     policy,
     state,
     save(next) {
-      writeFileAtomic(policyPath, `${JSON.stringify(policy.envelope, null, 2)}\n`);
-      writeFileAtomic(statePath, `${JSON.stringify(next, null, 2)}\n`);
+      writeFileDurably(policyPath, `${JSON.stringify(policy.envelope, null, 2)}\n`);
+      writeFileDurably(statePath, `${JSON.stringify(next, null, 2)}\n`);
     },
   };
 }

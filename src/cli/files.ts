@@ -1,16 +1,8 @@
 /** File helpers for commands: bounded reads, and writes that land whole or not at all. */
 import { createHash } from "node:crypto";
-import {
-  closeSync,
-  createReadStream,
-  fsyncSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  writeSync,
-} from "node:fs";
+import { createReadStream, readFileSync, statSync } from "node:fs";
 import { CrosscheckError } from "../errors/index.js";
+import { writeFileDurably } from "../store/index.js";
 
 /** Reads a text file of at most `limit` bytes, with errors that name the file. */
 export function readTextFile(path: string, what: string, limit = 16 << 20): string {
@@ -28,17 +20,9 @@ export function readTextFile(path: string, what: string, limit = 16 << 20): stri
   return readFileSync(path, "utf8");
 }
 
-/** Writes `data` to `path` atomically: a temporary file, fsync, then rename over the target. */
+/** Writes `data` to `path` atomically and durably (see store's durable-file.ts). */
 export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): void {
-  const temp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  const fd = openSync(temp, "w", mode);
-  try {
-    writeSync(fd, typeof data === "string" ? Buffer.from(data, "utf8") : data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, path);
+  writeFileDurably(path, data, { mode });
 }
 
 /** Hex SHA-256 and size of a file, streamed (artifacts can be large). */

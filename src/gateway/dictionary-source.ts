@@ -1,21 +1,4 @@
-/**
- * Where the gateway's data dictionary comes from. The dictionary is a reviewed release on the
- * `dictionary` channel, so the gateway trusts one only the way an endpoint trusts an update: the
- * channel's newest published release, its bundle and its artifact bytes go through `verifyRelease`
- * (vendor signature, k reviewer organisations, log inclusion, witness quorum, head, rollback,
- * freshness), and only then is it parsed and compiled.
- *
- * A refresh that fails — unreachable service, a refused bundle, a tampered artifact, a dictionary
- * that does not parse — keeps the last good dictionary and warns. The endpoint state of the last
- * accepted release is kept (and with `stateDir` saved, with the dictionary, so a restart serves
- * at once), so the gateway never goes back to an older dictionary.
- *
- *   serviceDictionarySource  in-process, inside `crosscheck serve`
- *   remoteDictionarySource   a standalone gateway fetching from a service over HTTP
- *   fileDictionarySource     UNVERIFIED, for development and tests only
- */
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type Envelope, openRelease, parseEnvelope } from "../attest/index.js";
@@ -30,6 +13,7 @@ import { CrosscheckError, isCrosscheckError } from "../errors/index.js";
 import { LogClient, proveConsistency, readLimited, type TileSource } from "../log/index.js";
 import { parseCheckpoint } from "../merkle/index.js";
 import { loadTrustedPolicy, openPolicy, type TrustedPolicy } from "../policy/index.js";
+import { writeFileDurably } from "../store/index.js";
 import {
   type Bundle,
   EMPTY_STATE,
@@ -293,9 +277,9 @@ function memory(
     },
     save(next, dictionary) {
       // The dictionary first: the state names the release it belongs to, and is the commit.
-      writeAtomic(dictionaryPath, JSON.stringify(dictionary));
-      if (policy) writeAtomic(policyPath, `${JSON.stringify(policy.envelope, null, 2)}\n`);
-      writeAtomic(statePath, `${JSON.stringify(next, null, 2)}\n`);
+      writeFileDurably(dictionaryPath, JSON.stringify(dictionary));
+      if (policy) writeFileDurably(policyPath, `${JSON.stringify(policy.envelope, null, 2)}\n`);
+      writeFileDurably(statePath, `${JSON.stringify(next, null, 2)}\n`);
       state = next;
     },
   };
@@ -499,12 +483,6 @@ function readBounded(path: string, what: string, limit = MAX_DICTIONARY_SIZE * 2
     );
   }
   return readFileSync(path, "utf8");
-}
-
-function writeAtomic(path: string, text: string): void {
-  const temp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
-  writeFileSync(temp, text, { flush: true });
-  renameSync(temp, path);
 }
 
 function artifactTooLong(size: number): CrosscheckError {

@@ -7,22 +7,14 @@
  * entries (and one delivery entry per sent batch) to the public audit log.
  */
 import { randomBytes } from "node:crypto";
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import type { CompiledDictionary } from "../dictionary/index.js";
 import { CrosscheckError } from "../errors/index.js";
 import type { TransparencyLog } from "../log/index.js";
+import { syncDirectory } from "../store/index.js";
 import { batchEntry, deliveryEntry } from "./audit.js";
 import type { GatewayConfig } from "./config.js";
 import type { DictionarySource } from "./dictionary-source.js";
@@ -482,16 +474,6 @@ export class TelemetryGateway {
       status: row.upstreamStatus,
       at: row.at,
     });
-  }
-}
-
-/** Makes a rename in `dir` durable (POSIX: the directory entry needs its own fsync). */
-function syncDirectory(dir: string): void {
-  const fd = openSync(dir, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }
 

@@ -1,37 +1,4 @@
-/**
- * The log as static files (`--tiles-dir DIR`): the checkpoint, hash tiles and entry bundles written
- * exactly in the C2SP tlog-tiles layout (`DIR/checkpoint`, `DIR/tile/<L>/<N>[.p/<W>]`,
- * `DIR/tile/entries/<N>[.p/<W>]`), so nginx, a bucket or a CDN serves every read and none touches
- * the database.
- *
- * The lifecycle of one checkpoint of size N, published after the one of size M already there:
- * 1. every tile and bundle that became full between M and N is written, once (a full tile is
- *    immutable: one that exists is never written again);
- * 2. the partial tile of each level and the partial bundle at width N mod 256 are written (C2SP:
- *    partial tiles for every size a checkpoint names);
- * 3. each file went to a temporary name, was fsynced and renamed, and its directory is fsynced, so
- *    a reader never sees half a file and a crash never keeps a name without its bytes;
- * 4. only then the checkpoint is written the same way (temporary file, fsync, rename): it is never
- *    visible before the data it covers, and it never replaces a larger one.
- * Partial tiles of a tile that became full are removed a minute later (C2SP allows removing them
- * once the full tile exists; the minute covers readers holding a cached checkpoint).
- *
- * The data comes from the log's own reads (`TransparencyLog.tile`/`entryBundle`), so the same
- * code catches up after a restart or a change of sequencing replica: the directory's checkpoint
- * says how far it is, and whatever lies between is written before the new checkpoint.
- */
-import { randomBytes } from "node:crypto";
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseNote } from "../crypto/index.js";
 import { CrosscheckError } from "../errors/index.js";
@@ -43,6 +10,7 @@ import {
   TILE_WIDTH,
   tilePath,
 } from "../merkle/index.js";
+import { syncDirectory, writeFileDurably } from "../store/index.js";
 
 /** Where the bytes come from: the published tree's tiles and bundles. */
 export interface TileReader {
@@ -194,8 +162,7 @@ export class StaticTiles {
       this.size = sizeOf(current);
       return;
     }
-    writeDurably(path, new TextEncoder().encode(note));
-    syncDirectory(this.dir);
+    writeFileDurably(path, note);
     this.note = note;
     this.size = size;
     this.removeRetired();
@@ -212,7 +179,7 @@ export class StaticTiles {
     const data = await read();
     this.mayWrite();
     mkdirSync(dirname(path), { recursive: true });
-    writeDurably(path, data);
+    writeFileDurably(path, data, { syncDirectory: false });
     touched.add(dirname(path));
   }
 
@@ -238,30 +205,6 @@ export class StaticTiles {
     ) {
       rmSync((this.retired.shift() as { path: string }).path, { recursive: true, force: true });
     }
-  }
-}
-
-/** Temporary file beside the target, fsync, rename: the name appears with all its bytes. */
-function writeDurably(path: string, data: Uint8Array): void {
-  const temp = join(dirname(path), `.tmp-${randomBytes(6).toString("hex")}`);
-  const fd = openSync(temp, "wx", 0o644);
-  try {
-    let offset = 0;
-    while (offset < data.length) offset += writeSync(fd, data, offset, data.length - offset);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, path);
-}
-
-/** Makes renames in `dir` durable (POSIX: the directory entry needs its own fsync). */
-function syncDirectory(dir: string): void {
-  const fd = openSync(dir, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }
 

@@ -8,4 +8,5 @@ export {
   redactUrl,
   type SqliteDatabase,
 } from "./database.js";
+export { type DurableWriteOptions, syncDirectory, writeFileDurably } from "./durable-file.js";
 export { migrate, SCHEMA_VERSION } from "./migrations.js";

@@ -4,8 +4,8 @@ import { readKeyFile } from "../../crypto/node.js";
 import { LogClient } from "../../log/index.js";
 import { addCosignatures, cosignatureSigner } from "../../merkle/index.js";
 import { assembleBundle } from "../../releases/index.js";
+import { writeFileDurably } from "../../store/index.js";
 import { serializeBundle } from "../../verify/index.js";
-import { writeFileAtomic } from "../files.js";
 import { readSecretFile } from "../options.js";
 import { readEnvelope } from "./release.js";
 
@@ -50,7 +50,7 @@ export function bundleCommand(): Command {
           tiles: client.tileSource,
         },
       );
-      writeFileAtomic(opts.out, serializeBundle(result));
+      writeFileDurably(opts.out, serializeBundle(result));
       process.stdout.write(`${opts.out}\n`);
     });
   return bundle;

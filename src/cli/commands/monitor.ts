@@ -20,12 +20,13 @@ import {
   serializeMonitorState,
 } from "../../monitor/index.js";
 import { openPolicy } from "../../policy/index.js";
+import { writeFileDurably } from "../../store/index.js";
 import {
   parseSplitViewEvidence,
   type SplitViewEvidence,
   verifySplitViewEvidence,
 } from "../../witness/index.js";
-import { parseDuration, readTextFile, writeFileAtomic } from "../files.js";
+import { parseDuration, readTextFile } from "../files.js";
 import { parseCount } from "../options.js";
 
 export const EXIT_CRITICAL = 2;
@@ -91,7 +92,7 @@ async function runMonitor(opts: MonitorOptions): Promise<number> {
   const print = (a: Alert) =>
     process.stdout.write(`${opts.json ? JSON.stringify(a) : formatAlert(a)}\n`);
   const save = () => {
-    if (opts.state) writeFileAtomic(opts.state, serializeMonitorState(monitor.state));
+    if (opts.state) writeFileDurably(opts.state, serializeMonitorState(monitor.state));
   };
 
   let stopped = false;
@@ -156,7 +157,7 @@ function progress(opts: MonitorOptions, line: string): void {
 }
 
 function writeEvidence(path: string, evidence: SplitViewEvidence): void {
-  writeFileAtomic(path, `${JSON.stringify(evidence, null, 2)}\n`);
+  writeFileDurably(path, `${JSON.stringify(evidence, null, 2)}\n`);
   process.stderr.write(`monitor: split-view evidence written to ${path}\n`);
 }
 
@@ -209,7 +210,7 @@ function compareCommand(): Command {
           client: opts.log ? new LogClient(opts.log) : undefined,
         });
         if (result.status === "split-view") {
-          writeFileAtomic(opts.evidence, `${JSON.stringify(result.evidence, null, 2)}\n`);
+          writeFileDurably(opts.evidence, `${JSON.stringify(result.evidence, null, 2)}\n`);
         }
         if (result.status === "unproven" && !opts.json) {
           throw new CrosscheckError("E_NOT_CONCLUSIVE", result.message);

@@ -1,15 +1,4 @@
-/**
- * `crosscheck policy …`: write, sign, inspect and rotate the trust policy (Decision 10).
- *
- *   init    writes a new, unsigned version-1 document from flags (validated; never overwrites)
- *   sign    signs a document (→ a new envelope) or adds a signature to an envelope, atomically
- *   show    summarises a document or signed policy and gives the verdict, with its error code
- *   rotate  writes the next version's unsigned document, to edit and have signed by the old and
- *           the new root threshold
- */
-import { randomBytes } from "node:crypto";
-import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { Command } from "commander";
 import {
   type Channel,
@@ -40,6 +29,7 @@ import {
   validatePolicyDocument,
   verifiedRootSignatures,
 } from "../../policy/index.js";
+import { writeFileDurably } from "../../store/index.js";
 import { parseCount, readSecretFile } from "../options.js";
 
 /** Head lifetimes when --head-expiry does not say (Decision 6: short for signature updates). */
@@ -424,18 +414,11 @@ function writeNew(path: string, content: string): void {
   }
 }
 
-/** Writes through a temporary file in the same folder and renames it into place. */
+/** Writes the file whole or not at all, with an error that names it. */
 function writeAtomically(path: string, content: string): void {
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`);
   try {
-    writeFileSync(temp, content, { flag: "wx" });
-    renameSync(temp, path);
+    writeFileDurably(path, content);
   } catch (err) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // Nothing was left behind.
-    }
     throw new CrosscheckError(
       "E_POLICY_FILE",
       `Cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}.`,

@@ -32,7 +32,8 @@ import {
   rebuildRelease,
   rebuildResultStatement,
 } from "../../review/rebuild/index.js";
-import { hashFile, readTextFile, writeFileAtomic } from "../files.js";
+import { writeFileDurably } from "../../store/index.js";
+import { hashFile, readTextFile } from "../files.js";
 import { parseCount, readSecretFile } from "../options.js";
 import { ServiceClient } from "./service-client.js";
 
@@ -157,7 +158,7 @@ async function rebuild(id: string | undefined, opts: RebuildOptions): Promise<nu
       });
       const envelope = signStatement(statement, signer);
       const path = resolve(opts.out ?? `${stem}.json`);
-      writeFileAtomic(path, `${JSON.stringify(envelope, null, 2)}\n`);
+      writeFileDurably(path, `${JSON.stringify(envelope, null, 2)}\n`);
       attestation = { path, envelope };
     }
     let submitted: { status: string } | undefined;

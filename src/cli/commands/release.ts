@@ -14,7 +14,8 @@ import {
 } from "../../attest/index.js";
 import { readKeyFile } from "../../crypto/node.js";
 import { CrosscheckError } from "../../errors/index.js";
-import { hashFile, parseDuration, readTextFile, writeFileAtomic } from "../files.js";
+import { writeFileDurably } from "../../store/index.js";
+import { hashFile, parseDuration, readTextFile } from "../files.js";
 import { readSecretFile } from "../options.js";
 import { reviewRulesCommand } from "./review-rules.js";
 import { reviewSigdbCommand } from "./review-sigdb.js";
@@ -70,7 +71,7 @@ export function releaseCommand(): Command {
         published: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
       } as ReleasePredicate;
       const envelope = signRelease(predicate, signer(opts));
-      writeFileAtomic(opts.out, `${JSON.stringify(envelope, null, 2)}\n`);
+      writeFileDurably(opts.out, `${JSON.stringify(envelope, null, 2)}\n`);
       process.stdout.write(`${envelopeDigest(envelope)}\n`);
     });
 
@@ -109,7 +110,7 @@ export function releaseCommand(): Command {
           },
           signer(opts),
         );
-        writeFileAtomic(opts.out, `${JSON.stringify(head, null, 2)}\n`);
+        writeFileDurably(opts.out, `${JSON.stringify(head, null, 2)}\n`);
         process.stdout.write(`${envelopeDigest(head)}\n`);
       },
     );
@@ -167,7 +168,7 @@ export function reviewCommand(): Command {
         },
         signer(opts),
       );
-      writeFileAtomic(opts.out, `${JSON.stringify(signed, null, 2)}\n`);
+      writeFileDurably(opts.out, `${JSON.stringify(signed, null, 2)}\n`);
       process.stdout.write(`${envelopeDigest(signed)}\n`);
     });
   addServiceReviewCommands(review);

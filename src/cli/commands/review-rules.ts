@@ -12,7 +12,7 @@ import {
   renderText,
   reviewRulePacks,
 } from "../../review/index.js";
-import { writeFileAtomic } from "../files.js";
+import { writeFileDurably } from "../../store/index.js";
 
 interface ReviewRulesOptions {
   json?: boolean;
@@ -47,7 +47,7 @@ export function reviewRulesCommand(): Command {
       const next = loadRulePack(newPath, { externals });
       progress("comparing and analysing…");
       const review = reviewRulePacks(old, next);
-      if (opts.html) writeFileAtomic(opts.html, renderHtml(review));
+      if (opts.html) writeFileDurably(opts.html, renderHtml(review));
       process.stdout.write(opts.json ? renderJson(review) : renderText(review));
       if (opts.html && !opts.json) process.stdout.write(`HTML report written to ${opts.html}\n`);
     });
