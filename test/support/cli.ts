@@ -16,9 +16,9 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], input?: string | Uint8Array): Promise<CliResult> {
+export function runCli(args: string[], input?: string | Uint8Array, cli = CLI): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [cli, ...args], { stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => {
@@ -44,29 +44,48 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `crosscheck log serve …` and resolves once it listens. */
-export async function startServe(
+export interface StartedCli {
+  child: ChildProcess;
+  /** What the process wrote to standard error so far. */
+  stderr: () => string;
+}
+
+/**
+ * Starts a long-running `crosscheck …` (a server) and resolves once its standard error says
+ * `ready`; rejects with what it wrote if it exits first or takes longer than `timeoutMs`.
+ */
+export async function startCli(
   args: string[],
-): Promise<{ child: ChildProcess; stderr: () => string }> {
-  const child = spawn(process.execPath, [CLI, "log", "serve", ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  ready: string,
+  timeoutMs: number,
+  cli = CLI,
+): Promise<StartedCli> {
+  const child = spawn(process.execPath, [cli, ...args], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`log serve did not start: ${stderr}`)), 15_000);
+    const what = `crosscheck ${args.slice(0, 2).join(" ")}`;
+    const timer = setTimeout(
+      () => reject(new Error(`${what} did not start in ${timeoutMs} ms: ${stderr}`)),
+      timeoutMs,
+    );
     child.stderr?.on("data", (d) => {
       stderr += d;
-      if (stderr.includes("Serving log")) {
+      if (stderr.includes(ready)) {
         clearTimeout(timer);
         resolve();
       }
     });
     child.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`log serve exited with ${code}: ${stderr}`));
+      reject(new Error(`${what} exited with ${code}: ${stderr}`));
     });
   });
   return { child, stderr: () => stderr };
+}
+
+/** Starts `crosscheck log serve …` and resolves once it listens. */
+export function startServe(args: string[]): Promise<StartedCli> {
+  return startCli(["log", "serve", ...args], "Serving log", 15_000);
 }
 
 export async function stop(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {

@@ -3,11 +3,11 @@
  * submits with the CLI, both demo reviewer organisations approve with the CLI, tenants send
  * telemetry over HTTP. Tests of the whole service (gateway, portal) stand on it.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CLI, freePort, runCli, stop } from "./cli.js";
+import { freePort, runCli, startCli, stop } from "./cli.js";
 
 export interface DemoService {
   /** The test's folder; the service's data folder is `data/` in it. */
@@ -46,30 +46,11 @@ export async function startDemoService(extraArgs: string[] = []): Promise<DemoSe
   const data = join(dir, "data");
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  const child = spawn(
-    process.execPath,
-    [CLI, "serve", "--data", data, "--port", String(port), ...extraArgs],
-    { stdio: ["ignore", "ignore", "pipe"] },
+  const { child, stderr } = await startCli(
+    ["serve", "--data", data, "--port", String(port), ...extraArgs],
+    "Crosscheck serving at",
+    30_000,
   );
-  let stderr = "";
-  child.stderr?.on("data", (d) => {
-    stderr += d;
-  });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${stderr}`)), 30_000);
-    const poll = setInterval(() => {
-      if (stderr.includes("Crosscheck serving at")) {
-        clearTimeout(timer);
-        clearInterval(poll);
-        resolve();
-      }
-    }, 20);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      clearInterval(poll);
-      reject(new Error(`serve exited with ${code}: ${stderr}`));
-    });
-  });
 
   const keys = join(data, "keys");
   const tokens = join(data, "tokens");
@@ -83,7 +64,7 @@ export async function startDemoService(extraArgs: string[] = []): Promise<DemoSe
     data,
     origin,
     child,
-    stderr: () => stderr,
+    stderr,
     must,
     token: (name) => readFileSync(join(tokens, `${name}.token`), "utf8").trim(),
     async submit(channel, version, artifact) {

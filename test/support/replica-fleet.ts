@@ -6,11 +6,12 @@
  * `RoundRobin` is the load balancer: each request goes to the next live replica; a connection
  * refused or cut off moves on to the next one, as a balancer's retry would.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
+import { runCli, startCli } from "./cli.js";
 
 export interface Replica {
   name: string;
@@ -55,30 +56,12 @@ export interface Fleet {
 
 let counter = 0;
 
-/** Runs a CLI command to completion; throws with its stderr when it fails. */
-function run(cli: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-    });
-    child.stderr.on("data", (d) => {
-      err += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`crosscheck ${args.join(" ")}: ${err}`)),
-    );
-  });
-}
-
 export async function createFleet(options: FleetOptions): Promise<Fleet> {
   const dir = mkdtempSync(join(tmpdir(), "crosscheck-replicas-"));
   const data = join(dir, "data");
   const tiles = join(dir, "tiles");
-  await run(options.cli, ["serve", "--init", "--data", data]);
+  const init = await runCli(["serve", "--init", "--data", data], undefined, options.cli);
+  if (init.code !== 0) throw new Error(`crosscheck serve --init: ${init.stderr}`);
   const schema = `replicas_${process.pid}_${Date.now().toString(36)}_${counter++}`;
   const url = new URL(options.pgUrl);
   url.searchParams.set("schema", schema);
@@ -102,10 +85,8 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     replicas,
     async start(name) {
       const port = await options.ports();
-      const child = spawn(
-        process.execPath,
+      const { child, stderr } = await startCli(
         [
-          options.cli,
           "serve",
           "--data",
           data,
@@ -118,36 +99,16 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
           ...(options.tiles ? ["--tiles-dir", tiles] : []),
           ...(options.args ?? []),
         ],
-        { stdio: ["ignore", "ignore", "pipe"] },
+        "Crosscheck serving at",
+        60_000,
+        options.cli,
       );
-      let stderr = "";
-      child.stderr?.on("data", (d) => {
-        stderr += d;
-      });
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`${name} did not start: ${stderr}`)),
-          60_000,
-        );
-        const poll = setInterval(() => {
-          if (stderr.includes("Crosscheck serving at")) {
-            clearTimeout(timer);
-            clearInterval(poll);
-            resolve();
-          }
-        }, 20);
-        child.once("exit", (code) => {
-          clearTimeout(timer);
-          clearInterval(poll);
-          reject(new Error(`${name} exited with ${code}: ${stderr}`));
-        });
-      });
       const replica: Replica = {
         name,
         port,
         url: `http://127.0.0.1:${port}`,
         child,
-        stderr: () => stderr,
+        stderr,
         alive: () => child.exitCode === null && child.signalCode === null,
       };
       replicas.push(replica);
