@@ -30,7 +30,7 @@ import {
   toGatewayRecord,
 } from "./otlp/index.js";
 import type { InputRecord } from "./pipeline.js";
-import type { Counts, GatewayStatistics } from "./storage/index.js";
+import { addCounts, type Counts, type GatewayStatistics, zeroCounts } from "./storage/index.js";
 
 export interface Identity {
   role: string;
@@ -304,32 +304,12 @@ export interface StatisticsReport {
   })[];
 }
 
-const noCounts = (): Counts => ({
-  records: 0,
-  forwarded: 0,
-  blocked: 0,
-  quarantined: 0,
-  bytesIn: 0,
-  bytesOut: 0,
-});
-
-function addCounts(into: Counts, from: Counts): void {
-  into.records += from.records;
-  into.forwarded += from.forwarded;
-  into.blocked += from.blocked;
-  into.quarantined += from.quarantined;
-  into.bytesIn += from.bytesIn;
-  into.bytesOut += from.bytesOut;
-}
-
-const countsIn = (c: Counts): Counts => ({
-  records: c.records,
-  forwarded: c.forwarded,
-  blocked: c.blocked,
-  quarantined: c.quarantined,
-  bytesIn: c.bytesIn,
-  bytesOut: c.bytesOut,
-});
+/** Only the counts of `c` (a row carries more). */
+const countsIn = (c: Counts): Counts => {
+  const counts = zeroCounts();
+  addCounts(counts, c);
+  return counts;
+};
 
 function statisticsReport(
   gateway: TelemetryGateway,
@@ -340,7 +320,7 @@ function statisticsReport(
   const days = new Map<string, Totals & { day: string }>();
   for (let t = Date.parse(`${from}T00:00:00Z`); ; t += 86_400_000) {
     const day = new Date(t).toISOString().slice(0, 10);
-    days.set(day, { day, ...noCounts(), redactions: 0 });
+    days.set(day, { day, ...zeroCounts(), redactions: 0 });
     if (day >= to) break;
   }
   const eventTypes = new Map<string, StatisticsReport["eventTypes"][number]>();
@@ -349,7 +329,7 @@ function statisticsReport(
     if (day) addCounts(day, row);
     let type = eventTypes.get(row.eventType);
     if (!type) {
-      type = { eventType: row.eventType, ...noCounts(), days: [] };
+      type = { eventType: row.eventType, ...zeroCounts(), days: [] };
       eventTypes.set(row.eventType, type);
     }
     addCounts(type, row);
@@ -395,17 +375,17 @@ function statisticsReport(
   ]);
   const regions = [...regionNames].sort().map((region) => ({
     region,
-    ...countsIn(statistics.regions.find((r) => r.region === region) ?? noCounts()),
+    ...countsIn(statistics.regions.find((r) => r.region === region) ?? zeroCounts()),
     delivered: [...(destinations.get(region) ?? new Map()).entries()]
       .map(([destination, sum]) => ({ destination, batches: sum.batches, bytes: sum.bytes }))
       .sort((a, b) => (a.destination < b.destination ? -1 : 1)),
   }));
-  const totals: Totals = { ...noCounts(), redactions: 0 };
+  const totals: Totals = { ...zeroCounts(), redactions: 0 };
   for (const day of days.values()) {
     addCounts(totals, day);
     totals.redactions += day.redactions;
   }
-  const today = days.get(to) ?? { day: to, ...noCounts(), redactions: 0 };
+  const today = days.get(to) ?? { day: to, ...zeroCounts(), redactions: 0 };
   const byName = (a: { eventType: string }, b: { eventType: string }) =>
     a.eventType < b.eventType ? -1 : 1;
   return {

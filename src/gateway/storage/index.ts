@@ -4,6 +4,7 @@ import { openSqliteGatewayStore } from "./sqlite.js";
 import type { GatewayStore } from "./storage.js";
 
 export {
+  addCounts,
   type BatchTally,
   type Counts,
   type DayRange,
@@ -13,6 +14,7 @@ export {
   tallyDecisions,
   UNDECLARED_EVENT_TYPE,
   utcDay,
+  zeroCounts,
 } from "./statistics.js";
 export type * from "./storage.js";
 

@@ -60,15 +60,7 @@ export function tallyDecisions(
       const type = publishedType(d.eventType, options);
       tally = byType.get(type);
       if (!tally) {
-        tally = {
-          eventType: type,
-          records: 0,
-          forwarded: 0,
-          blocked: 0,
-          quarantined: 0,
-          bytesIn: 0,
-          bytesOut: 0,
-        };
+        tally = { eventType: type, ...zeroCounts() };
         byType.set(type, tally);
       }
       byName.set(d.eventType, tally);
@@ -132,6 +124,24 @@ export interface GatewayStatistics {
     batches: number;
     bytes: number;
   }[];
+}
+
+export const zeroCounts = (): Counts => ({
+  records: 0,
+  forwarded: 0,
+  blocked: 0,
+  quarantined: 0,
+  bytesIn: 0,
+  bytesOut: 0,
+});
+
+export function addCounts(into: Counts, from: Counts): void {
+  into.records += from.records;
+  into.forwarded += from.forwarded;
+  into.blocked += from.blocked;
+  into.quarantined += from.quarantined;
+  into.bytesIn += from.bytesIn;
+  into.bytesOut += from.bytesOut;
 }
 
 /** Counts from a row of either database (sums may come back as text from PostgreSQL). */
