@@ -1,19 +1,6 @@
-/**
- * `crosscheck rebuild`: a rebuilder's side of issue 10. Takes a release — from the service by its
- * envelope digest (`--server`), or a release envelope file with the released files (`--release`,
- * `--artifact`) — rebuilds it from the commit it names with its recipe (src/review/rebuild), says
- * GOOD, BAD, FAIL or UNKNOWN with the differences and a diffoscope report, keeps the build log,
- * and with `--key` signs the rebuild attestation (written to `--out`, and sent to the service with
- * `--submit`). Progress goes to standard error; the result to standard output.
- *
- * Exit status: 0 GOOD, 2 BAD, 3 FAIL, 4 UNKNOWN (1 for an error, as every command).
- */
-import { createHash } from "node:crypto";
-import { createWriteStream, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
-import { Readable, Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { Command } from "commander";
 import {
   type Envelope,
@@ -261,42 +248,10 @@ async function fromServer(
   for (const [i, artifact] of opened.predicate.artifacts.entries()) {
     if (artifact.size > opts.maxArtifactSize) continue;
     const path = join(downloads, String(i));
-    const got = await download(api, artifact.sha256, artifact.size, path);
+    const { sha256: got } = await api.downloadTo(artifact.sha256, artifact.size, path);
     if (got === artifact.sha256) files[artifact.name] = path;
   }
   return { predicate: opened.predicate, envelopeSha256: id, files };
-}
-
-/** Streams an artifact to `path`, at most `size` bytes; returns its SHA-256. */
-async function download(
-  api: ServiceClient,
-  sha256: string,
-  size: number,
-  path: string,
-): Promise<string> {
-  const { body } = await api.download(sha256);
-  const hash = createHash("sha256");
-  let received = 0;
-  await pipeline(
-    Readable.fromWeb(body as import("node:stream/web").ReadableStream),
-    new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        received += chunk.length;
-        if (received > size) {
-          return done(
-            new CrosscheckError(
-              "E_ARTIFACT_MISMATCH",
-              `The artifact ${sha256} is longer than the ${size} bytes the release states.`,
-            ),
-          );
-        }
-        hash.update(chunk);
-        done(null, chunk);
-      },
-    }),
-    createWriteStream(path, { flags: "wx", mode: 0o600 }),
-  );
-  return hash.digest("hex");
 }
 
 function progressLine(p: RebuildProgress): string {

@@ -1,10 +1,12 @@
 /**
  * A small client of the service's JSON API for the CLI: JSON calls, streamed uploads, errors with
  * codes. Every answer the client reads whole has a size bound and every call a timeout (Decision
- * 14: no endless data, no endless wait); downloads are streamed and bounded by the caller.
+ * 14: no endless data, no endless wait); downloads are streamed and bounded by the size the release states.
  */
-import { createReadStream, statSync } from "node:fs";
-import { Readable } from "node:stream";
+import { createHash } from "node:crypto";
+import { createReadStream, createWriteStream, statSync } from "node:fs";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { CrosscheckError, isCrosscheckError } from "../../errors/index.js";
 import { readLimited } from "../../log/index.js";
 
@@ -83,6 +85,42 @@ export class ServiceClient {
     if (!response.body)
       throw new CrosscheckError("E_SERVICE", "The artifact download has no body.");
     return { body: response.body, size: Number(response.headers.get("content-length") ?? -1) };
+  }
+
+  /**
+   * Streams an artifact into a new file at `path`, refusing more than `size` bytes (the size the
+   * release states: a server sending more is not believed); resolves to its SHA-256 and length.
+   */
+  async downloadTo(
+    sha256: string,
+    size: number,
+    path: string,
+    mode = 0o600,
+  ): Promise<{ sha256: string; size: number }> {
+    const { body } = await this.download(sha256);
+    const hash = createHash("sha256");
+    let received = 0;
+    const bound = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        received += chunk.length;
+        if (received > size) {
+          return done(
+            new CrosscheckError(
+              "E_ARTIFACT_MISMATCH",
+              `The artifact ${sha256} is longer than the ${size} bytes the release states.`,
+            ),
+          );
+        }
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    await pipeline(
+      Readable.fromWeb(body as import("node:stream/web").ReadableStream),
+      bound,
+      createWriteStream(path, { flags: "wx", mode }),
+    );
+    return { sha256: hash.digest("hex"), size: received };
   }
 
   /** One call whose answer is read whole, within `limit` bytes and the timeout. */

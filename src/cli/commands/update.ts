@@ -8,11 +8,9 @@
  * refused update removes its temporary files and leaves the installed artifacts and the state as
  * they were.
  */
-import { createHash, randomBytes } from "node:crypto";
-import { createWriteStream, mkdirSync, renameSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { Readable, Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { Command, Option } from "commander";
 import { openRelease } from "../../attest/index.js";
 import { parseNote } from "../../crypto/index.js";
@@ -110,7 +108,7 @@ export async function update(opts: UpdateOptions, now = new Date()): Promise<voi
     for (const artifact of artifacts) {
       const temp = join(opts.install, `.${artifact.name}.${randomBytes(6).toString("hex")}.tmp`);
       temps.push({ temp, target: join(opts.install, artifact.name) });
-      const got = await download(api, artifact.sha256, artifact.size, temp);
+      const got = await api.downloadTo(artifact.sha256, artifact.size, temp, 0o644);
       if (got.sha256 !== artifact.sha256 || got.size !== artifact.size) {
         throw new CrosscheckError(
           "E_ARTIFACT_MISMATCH",
@@ -164,39 +162,6 @@ export function checkArtifactName(name: string): void {
       `Refusing to install an artifact named ${JSON.stringify(name)}: an artifact's name must be a plain file name.`,
     );
   }
-}
-
-/** Streams the artifact to `temp`, refusing more than `size` bytes; returns its SHA-256 and size. */
-async function download(
-  api: ServiceClient,
-  sha256: string,
-  size: number,
-  temp: string,
-): Promise<{ sha256: string; size: number }> {
-  const { body } = await api.download(sha256);
-  const hash = createHash("sha256");
-  let received = 0;
-  const bound = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      received += chunk.length;
-      if (received > size) {
-        return done(
-          new CrosscheckError(
-            "E_ARTIFACT_MISMATCH",
-            `The download is longer than the ${size} bytes the release states.`,
-          ),
-        );
-      }
-      hash.update(chunk);
-      done(null, chunk);
-    },
-  });
-  await pipeline(
-    Readable.fromWeb(body as import("node:stream/web").ReadableStream),
-    bound,
-    createWriteStream(temp, { flags: "wx" }),
-  );
-  return { sha256: hash.digest("hex"), size: received };
 }
 
 /** Decision 8: the consistency proof from the saved checkpoint to the bundle's, from the log's tiles. */
