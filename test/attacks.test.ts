@@ -30,6 +30,7 @@ import {
   type VerifyReleaseInput,
   verifyRelease,
 } from "../src/verify/index.js";
+import { REBUILD_ENVIRONMENT } from "./support/rebuild-statements.js";
 import {
   ARTIFACT,
   ARTIFACT_SHA256,
@@ -500,20 +501,7 @@ describe("the verifier refuses product binaries not shown to come from their sou
         })),
         differences: [],
         reason: "",
-        environment: {
-          platform: "linux",
-          arch: "x64",
-          kernel: "6.1.0",
-          sourceDateEpoch: 1795427200,
-          timezone: "UTC",
-          locale: "C.UTF-8",
-          umask: "0022",
-          network: "isolated",
-          processes: "pid-namespace",
-          timeoutSeconds: 600,
-          durationMs: 1000,
-          tools: [],
-        },
+        environment: { ...REBUILD_ENVIRONMENT, durationMs: 1000 },
         log: { sha256: "f".repeat(64), size: 100 },
         ...changes,
       },

@@ -12,7 +12,6 @@
  * Its one subject is the release envelope itself: {"name": "release", "digest": {"sha256": …}}.
  */
 import { type Static, Type } from "@sinclair/typebox";
-import type { Envelope, EnvelopeSigner, PublicKey } from "./dsse.js";
 import {
   Channel,
   CLOSED,
@@ -23,15 +22,7 @@ import {
   Timestamp,
   Version,
 } from "./schema.js";
-import {
-  checkSubjects,
-  makeStatement,
-  type OpenedStatement,
-  openStatement,
-  type Statement,
-  type Subject,
-  signStatement,
-} from "./statement.js";
+import { checkSubjects, predicateFormat, type Subject } from "./statement.js";
 
 export const HEAD_PREDICATE_TYPE = "https://crosscheck.dev/attestation/head/v1";
 
@@ -76,24 +67,13 @@ export function parseHeadPredicate(value: unknown, subjects?: readonly Subject[]
   return predicate;
 }
 
+const headFormat = predicateFormat(HEAD_PREDICATE_TYPE, parseHeadPredicate, headSubjects);
+
 /** Validates the predicate and signs it as an in-toto statement about the release envelope. */
-export function signHead(
-  predicate: HeadPredicate,
-  signer: EnvelopeSigner | readonly EnvelopeSigner[],
-): Envelope {
-  return signStatement(headStatement(predicate), signer);
-}
+export const signHead = headFormat.sign;
 
 /** The unsigned statement (validated): what a signer signs, in a page or the CLI. */
-export function headStatement(predicate: HeadPredicate): Statement<HeadPredicate> {
-  parseHeadPredicate(predicate);
-  return makeStatement(headSubjects(predicate), HEAD_PREDICATE_TYPE, predicate);
-}
+export const headStatement = headFormat.statement;
 
 /** Opens a head envelope; which keys verified is returned, not judged (nor is expiry). */
-export function openHead(
-  envelope: Envelope,
-  keys: readonly PublicKey[],
-): OpenedStatement<HeadPredicate> {
-  return openStatement(envelope, keys, HEAD_PREDICATE_TYPE, parseHeadPredicate);
-}
+export const openHead = headFormat.open;

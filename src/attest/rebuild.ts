@@ -26,7 +26,6 @@
  * one and no differences; BAD needs at least one artifact whose rebuilt digest differs.
  */
 import { type Static, Type } from "@sinclair/typebox";
-import type { Envelope, EnvelopeSigner, PublicKey } from "./dsse.js";
 import {
   Channel,
   CLOSED,
@@ -40,15 +39,7 @@ import {
   Timestamp,
   Version,
 } from "./schema.js";
-import {
-  checkSubjects,
-  makeStatement,
-  type OpenedStatement,
-  openStatement,
-  type Statement,
-  type Subject,
-  signStatement,
-} from "./statement.js";
+import { artifactSubjects, checkSubjects, predicateFormat, type Subject } from "./statement.js";
 
 export const REBUILD_PREDICATE_TYPE = "https://crosscheck.dev/attestation/rebuild/v1";
 
@@ -170,7 +161,7 @@ export type RebuildEnvironment = Static<typeof Environment>;
 
 /** The statement subjects of a rebuild: the released artifacts it rebuilt. */
 export function rebuildSubjects(predicate: RebuildPredicate): Subject[] {
-  return predicate.artifacts.map((a) => ({ name: a.name, digest: { sha256: a.sha256 } }));
+  return artifactSubjects(predicate.artifacts);
 }
 
 /**
@@ -219,24 +210,17 @@ export function parseRebuildPredicate(
   return predicate;
 }
 
+const rebuildFormat = predicateFormat(
+  REBUILD_PREDICATE_TYPE,
+  parseRebuildPredicate,
+  rebuildSubjects,
+);
+
 /** The unsigned statement of a rebuild (validated): what a rebuilder signs. */
-export function rebuildStatement(predicate: RebuildPredicate): Statement<RebuildPredicate> {
-  parseRebuildPredicate(predicate);
-  return makeStatement(rebuildSubjects(predicate), REBUILD_PREDICATE_TYPE, predicate);
-}
+export const rebuildStatement = rebuildFormat.statement;
 
 /** Validates the predicate and signs it as an in-toto statement about the released artifacts. */
-export function signRebuild(
-  predicate: RebuildPredicate,
-  signer: EnvelopeSigner | readonly EnvelopeSigner[],
-): Envelope {
-  return signStatement(rebuildStatement(predicate), signer);
-}
+export const signRebuild = rebuildFormat.sign;
 
 /** Opens a rebuild envelope; which keys verified is returned, not judged. */
-export function openRebuild(
-  envelope: Envelope,
-  keys: readonly PublicKey[],
-): OpenedStatement<RebuildPredicate> {
-  return openStatement(envelope, keys, REBUILD_PREDICATE_TYPE, parseRebuildPredicate);
-}
+export const openRebuild = rebuildFormat.open;

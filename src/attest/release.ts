@@ -15,7 +15,6 @@
  */
 import { type Static, Type } from "@sinclair/typebox";
 import { CrosscheckError } from "../errors/index.js";
-import type { Envelope, EnvelopeSigner, PublicKey } from "./dsse.js";
 import { isJsonObject } from "./json.js";
 import {
   type Channel,
@@ -30,15 +29,7 @@ import {
   Timestamp,
   Version,
 } from "./schema.js";
-import {
-  checkSubjects,
-  makeStatement,
-  type OpenedStatement,
-  openStatement,
-  type Statement,
-  type Subject,
-  signStatement,
-} from "./statement.js";
+import { artifactSubjects, checkSubjects, predicateFormat, type Subject } from "./statement.js";
 
 export const RELEASE_PREDICATE_TYPE = "https://crosscheck.dev/attestation/release/v1";
 
@@ -149,7 +140,7 @@ export type ReleaseChannel = Channel;
 
 /** The statement subjects of a release: its artifacts' names and digests. */
 export function releaseSubjects(predicate: ReleasePredicate): Subject[] {
-  return predicate.artifacts.map((a) => ({ name: a.name, digest: { sha256: a.sha256 } }));
+  return artifactSubjects(predicate.artifacts);
 }
 
 /**
@@ -177,30 +168,23 @@ export function parseReleasePredicate(
   return predicate;
 }
 
+const releaseFormat = predicateFormat(
+  RELEASE_PREDICATE_TYPE,
+  parseReleasePredicate,
+  releaseSubjects,
+);
+
 /** Validates the predicate and signs it as an in-toto statement whose subjects are its artifacts. */
-export function signRelease(
-  predicate: ReleasePredicate,
-  signer: EnvelopeSigner | readonly EnvelopeSigner[],
-): Envelope {
-  return signStatement(releaseStatement(predicate), signer);
-}
+export const signRelease = releaseFormat.sign;
 
 /** The unsigned statement (validated): what a signer signs, in a page or the CLI. */
-export function releaseStatement(predicate: ReleasePredicate): Statement<ReleasePredicate> {
-  parseReleasePredicate(predicate);
-  return makeStatement(releaseSubjects(predicate), RELEASE_PREDICATE_TYPE, predicate);
-}
+export const releaseStatement = releaseFormat.statement;
 
 /**
  * Opens a release envelope: verifies its signatures against `keys`, checks payload and predicate
  * types, validates the predicate and its subjects. Which keys verified is returned, not judged.
  */
-export function openRelease(
-  envelope: Envelope,
-  keys: readonly PublicKey[],
-): OpenedStatement<ReleasePredicate> {
-  return openStatement(envelope, keys, RELEASE_PREDICATE_TYPE, parseReleasePredicate);
-}
+export const openRelease = releaseFormat.open;
 
 /**
  * Decision 13: a release goes to everyone or to a region, never to one customer. Anything else

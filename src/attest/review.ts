@@ -21,7 +21,6 @@
  */
 import { type Static, Type } from "@sinclair/typebox";
 import { CrosscheckError } from "../errors/index.js";
-import type { Envelope, EnvelopeSigner, PublicKey } from "./dsse.js";
 import {
   Channel,
   CLOSED,
@@ -34,15 +33,7 @@ import {
   Timestamp,
   Version,
 } from "./schema.js";
-import {
-  checkSubjects,
-  makeStatement,
-  type OpenedStatement,
-  openStatement,
-  type Statement,
-  type Subject,
-  signStatement,
-} from "./statement.js";
+import { artifactSubjects, checkSubjects, predicateFormat, type Subject } from "./statement.js";
 
 export const REVIEW_PREDICATE_TYPE = "https://crosscheck.dev/attestation/review/v1";
 
@@ -108,7 +99,7 @@ export type ReviewPredicate = Static<typeof ReviewPredicateSchema>;
 
 /** The statement subjects of a review: the artifacts it judged. */
 export function reviewSubjects(predicate: ReviewPredicate): Subject[] {
-  return predicate.artifacts.map((a) => ({ name: a.name, digest: { sha256: a.sha256 } }));
+  return artifactSubjects(predicate.artifacts);
 }
 
 /**
@@ -154,24 +145,13 @@ function checkTriage(predicate: ReviewPredicate): void {
   }
 }
 
+const reviewFormat = predicateFormat(REVIEW_PREDICATE_TYPE, parseReviewPredicate, reviewSubjects);
+
 /** The unsigned statement of a review (validated): what a signer signs, in a page or the CLI. */
-export function reviewStatement(predicate: ReviewPredicate): Statement<ReviewPredicate> {
-  parseReviewPredicate(predicate);
-  return makeStatement(reviewSubjects(predicate), REVIEW_PREDICATE_TYPE, predicate);
-}
+export const reviewStatement = reviewFormat.statement;
 
 /** Validates the predicate and signs it as an in-toto statement about the judged artifacts. */
-export function signReview(
-  predicate: ReviewPredicate,
-  signer: EnvelopeSigner | readonly EnvelopeSigner[],
-): Envelope {
-  return signStatement(reviewStatement(predicate), signer);
-}
+export const signReview = reviewFormat.sign;
 
 /** Opens a review envelope; which keys verified is returned, not judged. */
-export function openReview(
-  envelope: Envelope,
-  keys: readonly PublicKey[],
-): OpenedStatement<ReviewPredicate> {
-  return openStatement(envelope, keys, REVIEW_PREDICATE_TYPE, parseReviewPredicate);
-}
+export const openReview = reviewFormat.open;

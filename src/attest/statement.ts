@@ -203,3 +203,40 @@ export function openStatement<P>(
     verifiedKeyids: verified.verifiedKeyids,
   };
 }
+
+/** The statement subjects of a predicate that lists artifacts: their names and released digests. */
+export function artifactSubjects(
+  artifacts: readonly { name: string; sha256: string }[],
+): Subject[] {
+  return artifacts.map((a) => ({ name: a.name, digest: { sha256: a.sha256 } }));
+}
+
+/** What every predicate type offers: its unsigned statement, signing it, and opening it. */
+export interface PredicateFormat<P> {
+  /** The unsigned statement (validated): what a signer signs, in a page or the CLI. */
+  statement(predicate: P): Statement<P>;
+  /** Validates the predicate and signs it as an in-toto statement about its subjects. */
+  sign(predicate: P, signer: EnvelopeSigner | readonly EnvelopeSigner[]): Envelope;
+  /** Opens an envelope of this predicate type; which keys verified is returned, not judged. */
+  open(envelope: Envelope, keys: readonly PublicKey[]): OpenedStatement<P>;
+}
+
+/**
+ * The statement, sign and open of one predicate type, from its URI, its parser and its subjects,
+ * so that every type validates before signing and checks subjects on opening the same way.
+ */
+export function predicateFormat<P>(
+  predicateType: string,
+  parsePredicate: (value: unknown, subjects?: readonly Subject[]) => P,
+  subjectsOf: (predicate: P) => Subject[],
+): PredicateFormat<P> {
+  const statement = (predicate: P): Statement<P> => {
+    parsePredicate(predicate);
+    return makeStatement(subjectsOf(predicate), predicateType, predicate);
+  };
+  return {
+    statement,
+    sign: (predicate, signer) => signStatement(statement(predicate), signer),
+    open: (envelope, keys) => openStatement(envelope, keys, predicateType, parsePredicate),
+  };
+}

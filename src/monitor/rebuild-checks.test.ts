@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { goodRebuild, RELEASED_SHA256 as RELEASED } from "../../test/support/rebuild-statements.js";
 import {
   ed25519EnvelopeSigner,
   envelopeLogEntry,
@@ -10,33 +11,7 @@ import { openPolicy, signPolicy } from "../policy/index.js";
 import { EntryChecker } from "./checks.js";
 import { emptyMonitorState } from "./state.js";
 
-const RELEASED = "a".repeat(64);
-const GOOD: RebuildPredicate = {
-  rebuilder: { id: "Rebuild Co", builder: "rebuilder-1" },
-  timeFinished: "2026-11-23T10:40:00Z",
-  release: { envelopeSha256: "e".repeat(64), channel: "product", version: "2026.11.23.1" },
-  source: { repository: "https://git.vendor.example/agent.git", commit: "c".repeat(40) },
-  recipeSha256: "d".repeat(64),
-  status: "GOOD",
-  artifacts: [{ name: "agent", sha256: RELEASED, rebuiltSha256: RELEASED }],
-  differences: [],
-  reason: "",
-  environment: {
-    platform: "linux",
-    arch: "x64",
-    kernel: "6.1.0",
-    sourceDateEpoch: 1795427200,
-    timezone: "UTC",
-    locale: "C.UTF-8",
-    umask: "0022",
-    network: "isolated",
-    processes: "pid-namespace",
-    timeoutSeconds: 600,
-    durationMs: 1234,
-    tools: [],
-  },
-  log: { sha256: "f".repeat(64), size: 2048 },
-};
+const GOOD: RebuildPredicate = goodRebuild();
 const BAD: RebuildPredicate = {
   ...GOOD,
   status: "BAD",
