@@ -6,25 +6,21 @@
  * show the two backends agree.
  */
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { build } from "esbuild";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnvelope } from "../src/attest/index.js";
 import { installNodeCrypto } from "../src/crypto/node.js";
 import { isCrosscheckError } from "../src/errors/index.js";
 import { openPolicy } from "../src/policy/index.js";
 import { parseBundle, verifyRelease } from "../src/verify/index.js";
+import { launchChromium, mustRun, requireChromium } from "./support/browser.js";
 import type { CrosscheckPageApi } from "./support/browser-entry.js";
 import { type CliRelease, cliRelease } from "./support/cli-release.js";
 import { summarizeVerification, type VerificationSummary } from "./support/verification-summary.js";
-
-const CHROMIUM = "/usr/bin/chromium";
-const haveChromium = existsSync(CHROMIUM);
-// Under CI a missing browser is a failure (the suite runs and says why), elsewhere a skip.
-const mustRun = haveChromium || process.env.CI === "true";
 
 /** The components a page may load: the domain and what it stands on, nothing with I/O. */
 const BROWSER_COMPONENTS = new Set(["verify", "policy", "attest", "merkle", "crypto", "errors"]);
@@ -53,9 +49,7 @@ describe.runIf(mustRun)("the verifier in headless Chromium", () => {
   const foreignRequests: string[] = [];
 
   beforeAll(async () => {
-    if (!haveChromium) {
-      throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (CI=true).`);
-    }
+    requireChromium();
     installNodeCrypto();
 
     const built = await build({
@@ -89,19 +83,7 @@ describe.runIf(mustRun)("the verifier in headless Chromium", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
     const context = await browser.newContext();
     // The page talks to our server only: anything else is recorded and cut off.
     await context.route("**/*", (route) => {

@@ -9,19 +9,20 @@
  * the error. No dialog, page error, CSP violation or foreign request happens.
  * Screenshots: test-results/portal/log-*.png. dist/web must exist (`npm run build`).
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  launchChromium,
+  mustRun,
+  newWatchedPage,
+  requirePortal,
+  SHOTS,
+} from "./support/browser.js";
 import { type DemoService, startDemoService } from "./support/demo-service.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const haveChromium = existsSync(CHROMIUM);
-// Under CI a missing browser is a failure (the suite runs and says why), elsewhere a skip.
-const mustRun = haveChromium || process.env.CI === "true";
-const WEB = fileURLToPath(new URL("../dist/web/", import.meta.url));
-const SHOTS = fileURLToPath(new URL("../test-results/portal/", import.meta.url));
 const DICTIONARY = fileURLToPath(new URL("../examples/dictionary/edr.yaml", import.meta.url));
 const RELEASE_PREDICATE = "https://crosscheck.dev/attestation/release/v1";
 const MARKUP_NAME = "<img src=x onerror=alert(1)>.yar";
@@ -48,27 +49,13 @@ describe.runIf(mustRun)("the transparency-log page in headless Chromium", () => 
   const cspViolations: string[] = [];
   const foreignRequests: string[] = [];
 
-  /** A page in a browser context of its own, watched like every other portal test's. */
-  async function newPage(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-    // The portal talks to its own server only: anything else is recorded and cut off.
-    await context.route("**/*", (route) => {
-      const url = route.request().url();
-      if (url.startsWith(`${service.origin}/`) || url.startsWith("data:")) return route.continue();
-      foreignRequests.push(url);
-      return route.abort();
+  const newPage = (): Promise<Page> =>
+    newWatchedPage(browser, service.origin, {
+      dialogs,
+      pageErrors,
+      cspViolations,
+      foreignRequests,
     });
-    const opened = await context.newPage();
-    opened.on("dialog", async (dialog) => {
-      dialogs.push(dialog.message());
-      await dialog.dismiss();
-    });
-    opened.on("pageerror", (err) => pageErrors.push(err.message));
-    opened.on("console", (message) => {
-      if (/Content.Security.Policy/i.test(message.text())) cspViolations.push(message.text());
-    });
-    return opened;
-  }
 
   const checkpointSize = async () => {
     const response = await fetch(`${service.origin}/log/checkpoint`);
@@ -76,13 +63,7 @@ describe.runIf(mustRun)("the transparency-log page in headless Chromium", () => 
   };
 
   beforeAll(async () => {
-    if (!haveChromium) {
-      throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (CI=true).`);
-    }
-    if (!existsSync(join(WEB, "index.html"))) {
-      throw new Error(`${WEB} is missing: run \`npm run build\` (npm test does) first.`);
-    }
-    mkdirSync(SHOTS, { recursive: true });
+    requirePortal();
     service = await startDemoService();
 
     // A rules release whose artifact's name is markup (it becomes a statement subject), and a
@@ -107,19 +88,7 @@ describe.runIf(mustRun)("the transparency-log page in headless Chromium", () => 
     }
     size = await checkpointSize();
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
   }, 180_000);
 
   afterAll(async () => {

@@ -8,21 +8,22 @@
  * page error, CSP violation or foreign request happens. Screenshots: test-results/portal/telemetry-*.png.
  * dist/web must exist (`npm run build`).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PublishedDictionary, StatisticsReport } from "../src/gateway/index.js";
+import {
+  launchChromium,
+  mustRun,
+  newWatchedPage,
+  requirePortal,
+  SHOTS,
+} from "./support/browser.js";
 import { type DemoService, startDemoService } from "./support/demo-service.js";
 import { eventually, fileWrite, ndjson, scriptBlock } from "./support/gateway-world.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const haveChromium = existsSync(CHROMIUM);
-// Under CI a missing browser is a failure (the suite runs and says why), elsewhere a skip.
-const mustRun = haveChromium || process.env.CI === "true";
-const WEB = fileURLToPath(new URL("../dist/web/", import.meta.url));
-const SHOTS = fileURLToPath(new URL("../test-results/portal/", import.meta.url));
 const DICTIONARY = fileURLToPath(new URL("../examples/dictionary/edr.yaml", import.meta.url));
 const VERSION = "2026.11.23.1";
 const MARKUP = "<img src=x onerror=alert(1)>";
@@ -38,27 +39,13 @@ describe.runIf(mustRun)("the Telemetry page in headless Chromium", () => {
   const cspViolations: string[] = [];
   const foreignRequests: string[] = [];
 
-  /** A page in a browser context of its own (its own cookies), watched like every other. */
-  async function newPage(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-    // The portal talks to its own server only: anything else is recorded and cut off.
-    await context.route("**/*", (route) => {
-      const url = route.request().url();
-      if (url.startsWith(`${service.origin}/`) || url.startsWith("data:")) return route.continue();
-      foreignRequests.push(url);
-      return route.abort();
+  const newPage = (): Promise<Page> =>
+    newWatchedPage(browser, service.origin, {
+      dialogs,
+      pageErrors,
+      cspViolations,
+      foreignRequests,
     });
-    const opened = await context.newPage();
-    opened.on("dialog", async (dialog) => {
-      dialogs.push(dialog.message());
-      await dialog.dismiss();
-    });
-    opened.on("pageerror", (err) => pageErrors.push(err.message));
-    opened.on("console", (message) => {
-      if (/Content.Security.Policy/i.test(message.text())) cspViolations.push(message.text());
-    });
-    return opened;
-  }
 
   const send = async (tenant: string, body: string) => {
     const response = await fetch(`${service.origin}/v1/events`, {
@@ -74,13 +61,7 @@ describe.runIf(mustRun)("the Telemetry page in headless Chromium", () => {
   };
 
   beforeAll(async () => {
-    if (!haveChromium) {
-      throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (CI=true).`);
-    }
-    if (!existsSync(join(WEB, "index.html"))) {
-      throw new Error(`${WEB} is missing: run \`npm run build\` (npm test does) first.`);
-    }
-    mkdirSync(SHOTS, { recursive: true });
+    requirePortal();
     service = await startDemoService();
     const config = JSON.parse(readFileSync(join(service.data, "gateway.json"), "utf8")) as {
       regions: { region: string; endpoints: { url: string }[] }[];
@@ -104,19 +85,7 @@ describe.runIf(mustRun)("the Telemetry page in headless Chromium", () => {
       return s.dictionary === VERSION;
     }, 60_000);
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
   }, 180_000);
 
   afterAll(async () => {

@@ -11,22 +11,22 @@
  * dist/web must exist (`npm test` runs `npm run build` first). Screenshots: test-results/portal/.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import Fastify from "fastify";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PORTAL_HEADERS, portalRoutes } from "../src/server/portal.js";
+import {
+  launchChromium,
+  mustRun,
+  newWatchedPage,
+  requirePortal,
+  SHOTS,
+} from "./support/browser.js";
 import { CLI, freePort, runCli, stop } from "./support/cli.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const haveChromium = existsSync(CHROMIUM);
-// Under CI a missing browser is a failure (the suite runs and says why), elsewhere a skip.
-const mustRun = haveChromium || process.env.CI === "true";
-const WEB = fileURLToPath(new URL("../dist/web/", import.meta.url));
-const SHOTS = fileURLToPath(new URL("../test-results/portal/", import.meta.url));
 const XSS = "<script>alert(1)</script>";
 const IMG_XSS = "<img src=x onerror=alert(1)>";
 
@@ -83,27 +83,8 @@ describe.runIf(mustRun)("the Transparency Center in headless Chromium", () => {
   const cspViolations: string[] = [];
   const foreignRequests: string[] = [];
 
-  /** A page in a browser context of its own (its own cookies), watched like every other. */
-  async function newPage(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
-    // The portal talks to its own server only: anything else is recorded and cut off.
-    await context.route("**/*", (route) => {
-      const url = route.request().url();
-      if (url.startsWith(`${origin}/`) || url.startsWith("data:")) return route.continue();
-      foreignRequests.push(url);
-      return route.abort();
-    });
-    const opened = await context.newPage();
-    opened.on("dialog", async (dialog) => {
-      dialogs.push(dialog.message());
-      await dialog.dismiss();
-    });
-    opened.on("pageerror", (err) => pageErrors.push(err.message));
-    opened.on("console", (message) => {
-      if (/Content.Security.Policy/i.test(message.text())) cspViolations.push(message.text());
-    });
-    return opened;
-  }
+  const newPage = (): Promise<Page> =>
+    newWatchedPage(browser, origin, { dialogs, pageErrors, cspViolations, foreignRequests });
 
   /** Signs `who` in through the sign-in page with the password the demo wrote for them. */
   async function signIn(on: Page, who: string, shot?: string): Promise<void> {
@@ -119,13 +100,7 @@ describe.runIf(mustRun)("the Transparency Center in headless Chromium", () => {
   }
 
   beforeAll(async () => {
-    if (!haveChromium) {
-      throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (CI=true).`);
-    }
-    if (!existsSync(join(WEB, "index.html"))) {
-      throw new Error(`${WEB} is missing: run \`npm run build\` (npm test does) first.`);
-    }
-    mkdirSync(SHOTS, { recursive: true });
+    requirePortal();
     dir = mkdtempSync(join(tmpdir(), "crosscheck-portal-"));
     const data = join(dir, "data");
     const port = await freePort();
@@ -182,19 +157,7 @@ describe.runIf(mustRun)("the Transparency Center in headless Chromium", () => {
       ]);
     }
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
+    browser = await launchChromium();
     page = await newPage();
   }, 120_000);
 

@@ -10,6 +10,21 @@ export function Loading({ what }: { what: string }) {
   );
 }
 
+/** A table's header row of plain column names (each a column header for screen readers). */
+export function ColumnHeads({ names }: { names: string[] }) {
+  return (
+    <thead>
+      <tr>
+        {names.map((name) => (
+          <th key={name} scope="col">
+            {name}
+          </th>
+        ))}
+      </tr>
+    </thead>
+  );
+}
+
 export function ErrorBox({ error }: { error: Error & { code?: string } }) {
   return (
     <div className="error" role="alert">

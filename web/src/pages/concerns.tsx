@@ -52,12 +52,7 @@ export function Concerns({
                 </h3>
                 <p className="posting-text">{c.text}</p>
                 <Byline posting={c} />
-                {c.answers.map((a) => (
-                  <div key={a.id} className="posting" data-testid="answer">
-                    <p className="posting-text">{a.text}</p>
-                    <Byline posting={a} answer />
-                  </div>
-                ))}
+                <Answers answers={c.answers} />
                 {can(session, ANSWER) && (
                   <TextForm
                     label={`Answer to concern #${c.id}`}
@@ -121,6 +116,16 @@ export function Concerns({
       )}
     </section>
   );
+}
+
+/** The answers under a concern, shown alike on every page that lists concerns. */
+export function Answers({ answers }: { answers: ConcernWithAnswers["answers"] }) {
+  return answers.map((a) => (
+    <div key={a.id} className="posting" data-testid="answer">
+      <p className="posting-text">{a.text}</p>
+      <Byline posting={a} answer />
+    </div>
+  ));
 }
 
 export function Byline({ posting, answer = false }: { posting: Posting; answer?: boolean }) {

@@ -281,6 +281,20 @@ interface ToolRequest {
   n: number;
 }
 
+/** Fills a proof tool's field and runs it whenever another part of the page asks for `requested`. */
+function useToolRequest(
+  requested: ToolRequest | undefined,
+  fill: (value: string) => void,
+  run: (value: number) => Promise<void>,
+): void {
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs once per request, not per render.
+  useEffect(() => {
+    if (!requested) return;
+    fill(String(requested.value));
+    void run(requested.value);
+  }, [requested]);
+}
+
 function LogTools({ latest, query }: { latest: Latest; query: URLSearchParams }) {
   const { checkpoint } = latest.checked;
   const [first] = useAsync(() => loadHistory(latest.keys), `history ${latest.note}`);
@@ -541,12 +555,7 @@ function ConsistencyTool(props: {
       setResult({ state: "error", error: err as PageError, oldSize: size });
     }
   };
-  // biome-ignore lint/correctness/useExhaustiveDependencies: runs once per request from the history.
-  useEffect(() => {
-    if (!requested) return;
-    setSelected(String(requested.value));
-    void run(requested.value);
-  }, [requested]);
+  useToolRequest(requested, setSelected, run);
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (chosen) void run(Number(chosen));
@@ -833,12 +842,7 @@ function InclusionTool(props: {
       setResult({ state: "error", error: isCrosscheckError(err) ? err : error });
     }
   };
-  // biome-ignore lint/correctness/useExhaustiveDependencies: runs once per request from the entries.
-  useEffect(() => {
-    if (!requested) return;
-    setValue(String(requested.value));
-    void run(requested.value);
-  }, [requested]);
+  useToolRequest(requested, setValue, run);
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     void run(Number(value));

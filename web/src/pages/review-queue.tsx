@@ -4,7 +4,7 @@
  * signing happen on each release's page.
  */
 import { getJson, type ReleaseDetail, type ReleaseSummary } from "../api.js";
-import { Digest, formatTime, Loaded } from "../components.js";
+import { ColumnHeads, Digest, formatTime, Loaded } from "../components.js";
 import { Link, useAsync } from "../router.js";
 import { useSession } from "../session.js";
 
@@ -46,14 +46,7 @@ export function ReviewQueue() {
           ) : (
             <table data-testid="review-queue">
               <caption className="visually-hidden">Releases in review</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Release</th>
-                  <th scope="col">Submitted</th>
-                  <th scope="col">Verdicts so far</th>
-                  <th scope="col">Statement</th>
-                </tr>
-              </thead>
+              <ColumnHeads names={["Release", "Submitted", "Verdicts so far", "Statement"]} />
               <tbody>
                 {list.map((r) => (
                   <tr key={r.envelopeSha256}>

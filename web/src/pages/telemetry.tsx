@@ -20,10 +20,10 @@ import {
   getText,
   send,
 } from "../api.js";
-import { formatBytes, Loaded } from "../components.js";
+import { ColumnHeads, formatBytes, Loaded } from "../components.js";
 import { Link, useAsync } from "../router.js";
 import { can, useSession } from "../session.js";
-import { Byline, TextForm } from "./concerns.js";
+import { Answers, Byline, TextForm } from "./concerns.js";
 
 // ——— what the gateway API answers (src/gateway/http.ts) ———
 
@@ -429,18 +429,18 @@ function RecordsPerDay({ stats }: { stats: Statistics }) {
         <summary>Records per day as a table</summary>
         <table data-testid="table-per-day">
           <caption className="visually-hidden">Records per day</caption>
-          <thead>
-            <tr>
-              <th scope="col">Day (UTC)</th>
-              <th scope="col">Records</th>
-              <th scope="col">Forwarded</th>
-              <th scope="col">Blocked</th>
-              <th scope="col">Quarantined</th>
-              <th scope="col">Personal data found</th>
-              <th scope="col">Received</th>
-              <th scope="col">Forwardable</th>
-            </tr>
-          </thead>
+          <ColumnHeads
+            names={[
+              "Day (UTC)",
+              "Records",
+              "Forwarded",
+              "Blocked",
+              "Quarantined",
+              "Personal data found",
+              "Received",
+              "Forwardable",
+            ]}
+          />
           <tbody>
             {[...stats.days].reverse().map((d) => (
               <tr key={d.day}>
@@ -492,17 +492,17 @@ function RecordsPerEventType({ stats }: { stats: Statistics }) {
           />
           <table data-testid="table-per-type">
             <caption className="visually-hidden">Records per event type</caption>
-            <thead>
-              <tr>
-                <th scope="col">Event type</th>
-                <th scope="col">Records</th>
-                <th scope="col">Forwarded</th>
-                <th scope="col">Blocked</th>
-                <th scope="col">Quarantined</th>
-                <th scope="col">Received</th>
-                <th scope="col">Forwardable</th>
-              </tr>
-            </thead>
+            <ColumnHeads
+              names={[
+                "Event type",
+                "Records",
+                "Forwarded",
+                "Blocked",
+                "Quarantined",
+                "Received",
+                "Forwardable",
+              ]}
+            />
             <tbody>
               {types.map((t) => (
                 <tr key={t.eventType} data-testid="event-type-row" data-event-type={t.eventType}>
@@ -562,13 +562,7 @@ function PersonalData({ stats }: { stats: Statistics }) {
           />
           <table data-testid="table-entities">
             <caption className="visually-hidden">Personal data found per entity type</caption>
-            <thead>
-              <tr>
-                <th scope="col">Entity type</th>
-                <th scope="col">What it is</th>
-                <th scope="col">Found</th>
-              </tr>
-            </thead>
+            <ColumnHeads names={["Entity type", "What it is", "Found"]} />
             <tbody>
               {entities.map((e) => (
                 <tr key={e.entity} data-testid="entity-row" data-entity={e.entity}>
@@ -614,17 +608,17 @@ function BytesPerRegion({ stats }: { stats: Statistics }) {
       />
       <table data-testid="table-regions">
         <caption className="visually-hidden">Bytes per region and destination</caption>
-        <thead>
-          <tr>
-            <th scope="col">Region</th>
-            <th scope="col">Records</th>
-            <th scope="col">Received</th>
-            <th scope="col">Forwardable</th>
-            <th scope="col">Destination</th>
-            <th scope="col">Batches</th>
-            <th scope="col">Delivered</th>
-          </tr>
-        </thead>
+        <ColumnHeads
+          names={[
+            "Region",
+            "Records",
+            "Received",
+            "Forwardable",
+            "Destination",
+            "Batches",
+            "Delivered",
+          ]}
+        />
         <tbody>
           {stats.regions.flatMap((r) => {
             const first = r.delivered[0];
@@ -685,17 +679,17 @@ function Tenants({ stats }: { stats: Statistics }) {
       <h3 id="tenants-heading">Per tenant</h3>
       <table data-testid="table-tenants">
         <caption className="visually-hidden">Records per tenant</caption>
-        <thead>
-          <tr>
-            <th scope="col">Tenant</th>
-            <th scope="col">Region</th>
-            <th scope="col">Records</th>
-            <th scope="col">Forwarded</th>
-            <th scope="col">Blocked</th>
-            <th scope="col">Quarantined</th>
-            <th scope="col">Personal data found</th>
-          </tr>
-        </thead>
+        <ColumnHeads
+          names={[
+            "Tenant",
+            "Region",
+            "Records",
+            "Forwarded",
+            "Blocked",
+            "Quarantined",
+            "Personal data found",
+          ]}
+        />
         <tbody>
           {stats.tenants.map((t) => (
             <tr key={t.tenant} data-testid="tenant-row" data-tenant={t.tenant}>
@@ -883,16 +877,9 @@ function DictionaryView(props: {
             <caption className="visually-hidden">
               {g.event === COMMON ? "Fields of every event" : `Fields of event ${g.event}`}
             </caption>
-            <thead>
-              <tr>
-                <th scope="col">Field</th>
-                <th scope="col">Type</th>
-                <th scope="col">Purpose</th>
-                <th scope="col">Sensitivity</th>
-                <th scope="col">Retention</th>
-                <th scope="col">Concerns</th>
-              </tr>
-            </thead>
+            <ColumnHeads
+              names={["Field", "Type", "Purpose", "Sensitivity", "Retention", "Concerns"]}
+            />
             <tbody>
               {g.fields.map((f) => {
                 const ref = `${g.event}/${f.path}`;
@@ -953,12 +940,7 @@ function FieldConcerns({ concerns }: { concerns: ConcernWithAnswers[] }) {
           </h4>
           <p className="posting-text">{c.text}</p>
           <Byline posting={c} />
-          {c.answers.map((a) => (
-            <div key={a.id} className="posting" data-testid="answer">
-              <p className="posting-text">{a.text}</p>
-              <Byline posting={a} answer />
-            </div>
-          ))}
+          <Answers answers={c.answers} />
         </article>
       ))}
     </>
