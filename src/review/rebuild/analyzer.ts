@@ -22,25 +22,11 @@
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { ReleasePredicate } from "../../attest/index.js";
+import type { PipelineFinding, ReleaseArtifactFile } from "../pipeline.js";
 import { type RebuildResult, rebuildRelease } from "./rebuild.js";
 
 export const REBUILD_ANALYZER = "rebuild";
 export const REBUILD_ANALYZER_VERSION = "0.1.0";
-
-export interface RebuildArtifactFile {
-  name: string;
-  path: string;
-  sha256: string;
-}
-
-export interface RebuildFinding {
-  id: string;
-  severity: "critical" | "high" | "medium" | "low" | "info";
-  analyzer: string;
-  location: { artifact: string; offset?: number; path?: string };
-  message: string;
-  evidence: Record<string, unknown>;
-}
 
 export interface RebuildAnalyzerOptions {
   /** Where build logs (and diffoscope reports) are kept, one per release version. */
@@ -71,8 +57,8 @@ export function rebuildAnalyzer(options: RebuildAnalyzerOptions) {
     channels: ["product"] as const,
     async analyze(
       release: ReleasePredicate,
-      artifacts: readonly RebuildArtifactFile[],
-    ): Promise<RebuildFinding[]> {
+      artifacts: readonly ReleaseArtifactFile[],
+    ): Promise<PipelineFinding[]> {
       const repository = release.source?.repository ?? "";
       if (!options.allowLocalRepositories && !REMOTE_REPOSITORY.test(repository)) {
         return [
@@ -104,14 +90,14 @@ export function rebuildAnalyzer(options: RebuildAnalyzerOptions) {
 }
 
 /** The findings a rebuild result becomes (see the header). */
-export function rebuildFindings(result: RebuildResult): RebuildFinding[] {
+export function rebuildFindings(result: RebuildResult): PipelineFinding[] {
   const finding = (
     n: number,
-    severity: RebuildFinding["severity"],
+    severity: PipelineFinding["severity"],
     artifact: string,
     message: string,
     evidence: Record<string, unknown>,
-  ): RebuildFinding => ({
+  ): PipelineFinding => ({
     id: `${REBUILD_ANALYZER}/${artifact}/${n}`,
     severity,
     analyzer: REBUILD_ANALYZER,

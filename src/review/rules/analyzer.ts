@@ -17,6 +17,7 @@
 import { readFileSync } from "node:fs";
 import { openRelease, parseEnvelope, type ReleasePredicate } from "../../attest/index.js";
 import { isCrosscheckError } from "../../errors/index.js";
+import type { PipelineFinding, ReleaseArtifactFile } from "../pipeline.js";
 import { diffRules, type PackDiff } from "./diff.js";
 import { analyzeRules } from "./findings/index.js";
 import { type PackMember, parsePack, type RulePack, readArchiveOrFile } from "./pack.js";
@@ -24,20 +25,8 @@ import { type PackMember, parsePack, type RulePack, readArchiveOrFile } from "./
 export const RULES_ANALYZER = "yara-rules";
 export const RULES_ANALYZER_VERSION = "0.1.0";
 
-export interface ReleaseArtifactFile {
-  name: string;
-  path: string;
-  sha256: string;
-}
-
-export interface PipelineFinding {
-  id: string;
-  severity: "critical" | "high" | "medium" | "low" | "info";
-  analyzer: string;
-  location: { artifact: string; offset?: number; path?: string };
-  message: string;
-  evidence: Record<string, unknown>;
-}
+// Re-exported so the rules component's callers keep importing them from here.
+export type { PipelineFinding, ReleaseArtifactFile };
 
 /** Finds the artifacts of the published release a new rules release is compared with. */
 export type PreviousArtifacts = (
