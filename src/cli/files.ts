@@ -1,8 +1,7 @@
-/** File helpers for commands: bounded reads, and writes that land whole or not at all. */
+/** File helpers for commands: bounded reads, durations, streamed hashes. (Writes: store's writeFileDurably.) */
 import { createHash } from "node:crypto";
 import { createReadStream, readFileSync, statSync } from "node:fs";
 import { CrosscheckError } from "../errors/index.js";
-import { writeFileDurably } from "../store/index.js";
 
 /** Reads a text file of at most `limit` bytes, with errors that name the file. */
 export function readTextFile(path: string, what: string, limit = 16 << 20): string {
@@ -18,11 +17,6 @@ export function readTextFile(path: string, what: string, limit = 16 << 20): stri
   if (size > limit)
     throw new CrosscheckError("E_INPUT", `The ${what} ${path} is larger than ${limit} bytes.`);
   return readFileSync(path, "utf8");
-}
-
-/** Writes `data` to `path` atomically and durably (see store's durable-file.ts). */
-export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): void {
-  writeFileDurably(path, data, { mode });
 }
 
 /** Hex SHA-256 and size of a file, streamed (artifacts can be large). */

@@ -16,7 +16,7 @@ import {
   reviewDatabases,
   type SignatureDatabase,
 } from "../../review/index.js";
-import { writeFileAtomic } from "../files.js";
+import { writeFileDurably } from "../../store/index.js";
 
 interface ReviewSigdbOptions {
   json?: boolean;
@@ -66,7 +66,7 @@ export function reviewSigdbCommand(): Command {
       progress(`${newPath}: ${next.signatures.length} signatures; comparing and analysing…`);
       const review = reviewDatabases(old, next);
       progress(`${review.findings.length} findings`);
-      if (opts.html) writeFileAtomic(opts.html, renderSigdbHtml(review));
+      if (opts.html) writeFileDurably(opts.html, renderSigdbHtml(review));
       process.stdout.write(opts.json ? renderSigdbJson(review) : renderSigdbText(review));
       if (opts.html && !opts.json) process.stdout.write(`HTML report written to ${opts.html}\n`);
     });
