@@ -21,6 +21,7 @@ export {
   severityOf,
 } from "./finding.js";
 export * as keywords from "./keywords/index.js";
+export { escapeHtml } from "./report-render.js";
 export { publishedPredecessor, RULES_ANALYZER, rulesAnalyzer } from "./rules/analyzer.js";
 export {
   diffRules,
@@ -46,7 +47,6 @@ export {
   type RulePack,
 } from "./rules/pack.js";
 export {
-  escapeHtml,
   RULES_REVIEW_TYPE,
   type RulesReview,
   renderHtml,

@@ -16,5 +16,6 @@ export {
   type SpellingWay,
   type SpellOptions,
   spelledTerms,
+  termsAcrossPieces,
 } from "./spelling.js";
 export { CJK_LEGACY, TERMS, type Term } from "./terms.js";

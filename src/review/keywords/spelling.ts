@@ -129,3 +129,44 @@ export function huntingLevel(level: number, aimedAtDocuments: boolean, malware: 
   if (malware) return level - 1;
   return aimedAtDocuments ? level + 1 : level;
 }
+
+/**
+ * Words split across patterns ("TOP" in one, " SECRET" in another): every piece joined in order,
+ * then each pair of `pairable` pieces when there are six or fewer (the pairs are quadratic).
+ * A term counts only when it starts and ends on piece boundaries and spans two pieces or more;
+ * `level` is one lower when a capitals-only term was only matched by folding case.
+ */
+export function termsAcrossPieces<P extends { nocase: boolean }>(
+  parts: readonly P[],
+  textOf: (piece: P) => string,
+  pairable: readonly P[],
+  onHit: (hit: { term: Term; level: number; spanned: P[] }) => void,
+): void {
+  if (parts.length < 2 || parts.length > 24) return;
+  const tryJoin = (group: readonly P[]) => {
+    let joined = "";
+    const offsets: number[] = [];
+    for (const p of group) {
+      offsets.push(joined.length);
+      joined += textOf(p);
+    }
+    const starts = new Set(offsets);
+    const ends = new Set([...offsets.slice(1), joined.length]);
+    findTerms(
+      joined,
+      group.some((p) => p.nocase),
+      ({ term, folded, start, end }) => {
+        if (!starts.has(start) || !ends.has(end)) return;
+        const spanned = group.filter(
+          (_, i) => (offsets[i] as number) >= start && (offsets[i] as number) < end,
+        );
+        if (spanned.length < 2) return;
+        onHit({ term, level: term.level - (folded ? 1 : 0), spanned });
+      },
+    );
+  };
+  tryJoin(parts);
+  if (pairable.length <= 6) {
+    for (const a of pairable) for (const b of pairable) if (a !== b) tryJoin([a, b]);
+  }
+}

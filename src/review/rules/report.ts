@@ -7,6 +7,15 @@
  * quoting them) is untrusted: HTML-escaped in the page, control characters made visible in the
  * text, so a rule cannot inject markup or terminal escape sequences into the report.
  */
+
+import {
+  escapeHtml,
+  findingsTableHtml,
+  findingsText,
+  htmlHead,
+  oneLine,
+  terminalSafe,
+} from "../report-render.js";
 import { diffRules, isEmptyDiff, type PackDiff } from "./diff.js";
 import { analyzeRules } from "./findings/index.js";
 import { countBySeverity, type Finding, levelOf } from "./findings/model.js";
@@ -77,24 +86,6 @@ export { countBySeverity };
 // ---------------------------------------------------------------------------------------------
 // Text
 
-/** Control characters (and DEL, C1, bidi overrides) shown as escapes: no terminal injection. */
-export function terminalSafe(text: string): string {
-  let out = "";
-  let from = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    const control =
-      (c < 0x20 && c !== 0x09 && c !== 0x0a) ||
-      (c >= 0x7f && c <= 0x9f) ||
-      (c >= 0x202a && c <= 0x202e) ||
-      (c >= 0x2066 && c <= 0x2069);
-    if (!control) continue;
-    out += `${text.slice(from, i)}\\u${c.toString(16).padStart(4, "0")}`;
-    from = i + 1;
-  }
-  return from === 0 ? text : out + text.slice(from);
-}
-
 const indent = (text: string, by: string) =>
   text
     .split("\n")
@@ -160,19 +151,13 @@ export function renderText(review: RulesReview): string {
     "",
     `Findings: ${count.high} high, ${count.medium} medium, ${count.low} low, ${count.info} info`,
   );
-  for (const f of review.findings) {
-    out.push(
-      `  [${f.severity}] ${f.category}  ${f.rule}  (${f.location.file}:${f.location.line}:${f.location.column})`,
-      `      ${f.message}`,
-    );
-    for (const e of f.evidence) out.push(`      | ${oneLine(e)}`);
-  }
+  out.push(
+    ...findingsText(
+      review.findings,
+      (f) => `${f.location.file}:${f.location.line}:${f.location.column}`,
+    ),
+  );
   return `${terminalSafe(out.join("\n"))}\n`;
-}
-
-function oneLine(text: string, max = 200): string {
-  const flat = text.replace(/\s*\n\s*/g, " ");
-  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -184,11 +169,6 @@ export function renderJson(review: RulesReview): string {
 
 // ---------------------------------------------------------------------------------------------
 // HTML
-
-/** Escapes text for HTML element content and quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"'`]/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 const CSS = `
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:70rem;padding:0 1rem;color:#1b1b1b}
@@ -205,14 +185,7 @@ export function renderHtml(review: RulesReview): string {
   const h = escapeHtml;
   const parts: string[] = [];
   const title = `Rules review: ${review.new.name}`;
-  parts.push(
-    "<!doctype html>",
-    '<html lang="en"><head><meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
-    '<meta name="referrer" content="no-referrer">',
-    `<title>${h(title)}</title><style>${CSS}</style></head><body>`,
-    `<h1>${h(title)}</h1>`,
-  );
+  parts.push(...htmlHead(title, CSS));
   const packRow = (label: string, p: PackSummary) =>
     `<tr><th>${label}</th><td><code>${h(p.name)}</code></td><td>${p.rules}</td><td>${p.files}</td><td>${p.errors.length}</td></tr>`;
   parts.push(
@@ -300,16 +273,13 @@ export function renderHtml(review: RulesReview): string {
   parts.push(
     `<h2>Findings</h2><p>${count.high} high, ${count.medium} medium, ${count.low} low, ${count.info} info</p>`,
   );
-  if (review.findings.length) {
-    parts.push("<table><tr><th>severity</th><th>category</th><th>rule</th><th>finding</th></tr>");
-    for (const f of review.findings) {
-      const evidence = f.evidence.map((e) => `<pre>${h(e)}</pre>`).join("");
-      parts.push(
-        `<tr><td><span class="sev ${h(f.severity)}">${h(f.severity)}</span></td><td>${h(f.category)}</td><td><code>${h(f.rule)}</code><br><span class="muted">${h(f.location.file)}:${f.location.line}:${f.location.column}</span></td><td>${h(f.message)}${evidence}</td></tr>`,
-      );
-    }
-    parts.push("</table>");
-  }
+  parts.push(
+    ...findingsTableHtml(
+      review.findings,
+      "rule",
+      (f) => `${h(f.location.file)}:${f.location.line}:${f.location.column}`,
+    ),
+  );
   parts.push("</body></html>\n");
   return parts.filter(Boolean).join("\n");
 }

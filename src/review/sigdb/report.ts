@@ -7,7 +7,14 @@
  * untrusted: HTML-escaped in the page, control characters made visible in the text.
  */
 import { countBySeverity, type Finding } from "../finding.js";
-import { escapeHtml, terminalSafe } from "../rules/report.js";
+import {
+  escapeHtml,
+  findingsTableHtml,
+  findingsText,
+  htmlHead,
+  oneLine,
+  terminalSafe,
+} from "../report-render.js";
 import type { ContainerVerification } from "./container.js";
 import type { SignatureDatabase } from "./database.js";
 import { diffDatabases, isEmptyDiff, type SigdbDiff } from "./diff.js";
@@ -187,19 +194,8 @@ export function renderText(review: SigdbReview): string {
     "",
     `Findings: ${count.critical} critical, ${count.high} high, ${count.medium} medium, ${count.low} low, ${count.info} info`,
   );
-  for (const f of review.findings) {
-    out.push(
-      `  [${f.severity}] ${f.category}  ${f.rule}  (${f.location.file}:${f.location.line})`,
-      `      ${f.message}`,
-    );
-    for (const e of f.evidence) out.push(`      | ${oneLine(e)}`);
-  }
+  out.push(...findingsText(review.findings, (f) => `${f.location.file}:${f.location.line}`));
   return `${terminalSafe(out.join("\n"))}\n`;
-}
-
-function oneLine(text: string, max = 200): string {
-  const flat = text.replace(/\s*\n\s*/g, " ");
-  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
 
 export function renderJson(review: SigdbReview): string {
@@ -225,12 +221,7 @@ export function renderHtml(review: SigdbReview): string {
   const parts: string[] = [];
   const title = `Signature database review: ${review.new.name}`;
   parts.push(
-    "<!doctype html>",
-    '<html lang="en"><head><meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">`,
-    '<meta name="referrer" content="no-referrer">',
-    `<title>${h(title)}</title><style>${CSS}</style></head><body>`,
-    `<h1>${h(title)}</h1>`,
+    ...htmlHead(title, CSS),
     "<table><tr><th></th><th>database</th><th>version</th><th>signatures (header)</th><th>signatures read</th><th>files</th><th>verification</th><th>line issues</th></tr>",
   );
   const row = (label: string, s: DatabaseSummary) =>
@@ -271,18 +262,13 @@ export function renderHtml(review: SigdbReview): string {
   parts.push(
     `<h2>Findings</h2><p>${count.critical} critical, ${count.high} high, ${count.medium} medium, ${count.low} low, ${count.info} info</p>`,
   );
-  if (review.findings.length) {
-    parts.push(
-      "<table><tr><th>severity</th><th>category</th><th>signature</th><th>finding</th></tr>",
-    );
-    for (const f of review.findings) {
-      const evidence = f.evidence.map((e) => `<pre>${h(e)}</pre>`).join("");
-      parts.push(
-        `<tr><td><span class="sev ${h(f.severity)}">${h(f.severity)}</span></td><td>${h(f.category)}</td><td><code>${h(f.rule)}</code><br><span class="muted">${h(f.location.file)}:${f.location.line}</span></td><td>${h(f.message)}${evidence}</td></tr>`,
-      );
-    }
-    parts.push("</table>");
-  }
+  parts.push(
+    ...findingsTableHtml(
+      review.findings,
+      "signature",
+      (f) => `${h(f.location.file)}:${f.location.line}`,
+    ),
+  );
   parts.push("</body></html>\n");
   return parts.join("\n");
 }

@@ -11,12 +11,12 @@
  * no malware indicators, one lower when it has malware indicators (a maldoc rule quoting a lure).
  */
 import {
-  findTerms,
   huntingLevel,
   readable,
   type Spelling,
   spelledTerms,
   type Term,
+  termsAcrossPieces,
 } from "../../keywords/index.js";
 import { describeString, type RuleFacts, type StringFacts, stringSource } from "./facts.js";
 import { type Finding, makeFinding, severityOf } from "./model.js";
@@ -120,37 +120,17 @@ function splitAcrossStrings(
       (s.views[0]?.length ?? 0) > 0 &&
       (s.views[0]?.length ?? 0) <= 48,
   );
-  if (parts.length < 2 || parts.length > 24) return;
-  const tryJoin = (group: typeof parts) => {
-    let joined = "";
-    const offsets: number[] = [];
-    for (const p of group) {
-      offsets.push(joined.length);
-      joined += p.views.at(-1) as string;
-    }
-    const starts = new Set(offsets);
-    const ends = new Set([...offsets.slice(1), joined.length]);
-    findTerms(
-      joined,
-      group.some((p) => p.nocase),
-      ({ term, folded, start, end }) => {
-        if (!starts.has(start) || !ends.has(end)) return;
-        const spanned = group.filter(
-          (_, i) => (offsets[i] as number) >= start && (offsets[i] as number) < end,
-        );
-        if (spanned.length < 2) return;
-        record(
-          term,
-          term.level - (folded ? 1 : 0),
-          `${spanned.map((p) => stringSource(p.def)).join(" + ")} together spell "${term.text}"`,
-          "pieces in separate strings",
-        );
-      },
-    );
-  };
-  tryJoin(parts);
   const short = parts.filter((p) => WORDLIKE.test(p.views.at(-1) as string));
-  if (short.length <= 6) {
-    for (const a of short) for (const b of short) if (a !== b) tryJoin([a, b]);
-  }
+  termsAcrossPieces(
+    parts,
+    (p) => p.views.at(-1) as string,
+    short,
+    ({ term, level, spanned }) =>
+      record(
+        term,
+        level,
+        `${spanned.map((p) => stringSource(p.def)).join(" + ")} together spell "${term.text}"`,
+        "pieces in separate strings",
+      ),
+  );
 }

@@ -11,12 +11,12 @@
 
 import { type Finding, makeFinding, severityOf } from "../../finding.js";
 import {
-  findTerms,
   huntingLevel,
   readable,
   type Spelling,
   spelledTerms,
   type Term,
+  termsAcrossPieces,
 } from "../../keywords/index.js";
 import { locationOf, type Signature } from "../model.js";
 import { clip, documentAim, malwareTraits, type PatternFacts, patternsOf } from "./facts.js";
@@ -123,36 +123,16 @@ function splitAcrossSubsignatures(patterns: readonly PatternFacts[], add: (h: Hi
       (p.views[0]?.length ?? 0) > 0 &&
       (p.views[0]?.length ?? 0) <= 48,
   );
-  if (parts.length < 2 || parts.length > 24) return;
-  const tryJoin = (group: PatternFacts[]) => {
-    let joined = "";
-    const offsets: number[] = [];
-    for (const p of group) {
-      offsets.push(joined.length);
-      joined += p.views[0] as string;
-    }
-    const starts = new Set(offsets);
-    const ends = new Set([...offsets.slice(1), joined.length]);
-    findTerms(
-      joined,
-      group.some((p) => p.nocase),
-      ({ term, folded, start, end }) => {
-        if (!starts.has(start) || !ends.has(end)) return;
-        const spanned = group.filter(
-          (_, i) => (offsets[i] as number) >= start && (offsets[i] as number) < end,
-        );
-        if (spanned.length < 2) return;
-        add({
-          term,
-          level: term.level - (folded ? 1 : 0),
-          evidence: `${spanned.map((p) => `${p.label} ${clip(p.source, 60)}`).join(" + ")} together spell "${term.text}"`,
-          how: "pieces in separate subsignatures",
-        });
-      },
-    );
-  };
-  tryJoin(parts);
-  if (parts.length <= 6) {
-    for (const a of parts) for (const b of parts) if (a !== b) tryJoin([a, b]);
-  }
+  termsAcrossPieces(
+    parts,
+    (p) => p.views[0] as string,
+    parts,
+    ({ term, level, spanned }) =>
+      add({
+        term,
+        level,
+        evidence: `${spanned.map((p) => `${p.label} ${clip(p.source, 60)}`).join(" + ")} together spell "${term.text}"`,
+        how: "pieces in separate subsignatures",
+      }),
+  );
 }
