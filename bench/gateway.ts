@@ -32,6 +32,7 @@ import { TenantPolicy } from "../src/gateway/redaction-policy.js";
 import { openGatewayStore } from "../src/gateway/storage/index.js";
 import { tenantKeys } from "../src/gateway/tenant-keys.js";
 import { migrate, openSqlite } from "../src/store/index.js";
+import { emit, progress } from "./output.js";
 import { generateTelemetry } from "./telemetry-corpus.js";
 
 interface Options {
@@ -55,8 +56,6 @@ function options(argv: string[]): Options {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-const print = (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(line)}\n`);
-const progress = (text: string) => process.stderr.write(`${text}\n`);
 
 function isJson(line: string): boolean {
   try {
@@ -185,7 +184,7 @@ async function main(): Promise<void> {
 
   const ourRate = median(ours);
   const base = median(baseline);
-  print({
+  emit({
     bench: "gateway.throughput",
     value: Number(ourRate.toFixed(1)),
     unit: "MB/s",
@@ -196,19 +195,19 @@ async function main(): Promise<void> {
     ratio: Number((ourRate / theirs).toFixed(1)),
     target: 50,
   });
-  print({
+  emit({
     bench: "gateway.redact-pii",
     value: Number(theirs.toFixed(2)),
     unit: "MB/s",
     records: lines.length,
   });
-  print({
+  emit({
     bench: "gateway.json-baseline",
     value: Number(base.toFixed(1)),
     unit: "MB/s",
     ours_fraction: Number((ourRate / base).toFixed(3)),
   });
-  print({
+  emit({
     bench: "gateway.broken-records",
     ours: broken,
     ours_records: forwarded,

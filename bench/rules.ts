@@ -31,6 +31,7 @@ import { fileURLToPath } from "node:url";
 import { analyzeRules } from "../src/review/rules/findings/index.js";
 import { DEFAULT_EXTERNALS } from "../src/review/rules/index.js";
 import { type PackMember, parsePack, readPackMembers } from "../src/review/rules/pack.js";
+import { emit, median, progress, round1 } from "./output.js";
 
 interface Options {
   corpus: string;
@@ -54,19 +55,6 @@ function options(argv: string[]): Options {
   }
   return opts;
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
-
-const log = (text: string) => process.stderr.write(`${text}\n`);
-const emit = (figure: Record<string, unknown>) =>
-  process.stdout.write(`${JSON.stringify(figure)}\n`);
-const round1 = (x: number) => Math.round(x * 10) / 10;
 
 interface RuleSet {
   name: string;
@@ -116,7 +104,7 @@ async function main(): Promise<void> {
       const root = join(opts.corpus, name);
       return { name, root, members: readPackMembers(root) };
     });
-  log(
+  progress(
     `corpus ${opts.corpus}: ${sets.map((s) => `${s.name} (${s.members.length} files)`).join(", ")}`,
   );
 
@@ -137,7 +125,7 @@ async function main(): Promise<void> {
         } else yaracRefused++;
       }
       yaracRules += pack.rules.filter((r) => ok.has(r.loc.file)).length;
-      log(
+      progress(
         `${set.name}: yarac compiles ${ok.size} of ${pack.files.length} rule files (index files left out)`,
       );
     }
@@ -157,7 +145,7 @@ async function main(): Promise<void> {
       if (!yaracCompiles(namespaced, compiled))
         throw new Error("yarac failed during the benchmark");
       theirs.push(performance.now() - t0);
-      log(
+      progress(
         `round ${round + 1}/${opts.rounds}: ours ${o.ms.toFixed(0)} ms for ${o.rules} rules; yarac ${theirs[round]?.toFixed(0)} ms for ${yaracRules} rules`,
       );
     }

@@ -36,6 +36,7 @@ import {
   sendTelemetry,
   watchCheckpoints,
 } from "../test/support/replica-load.js";
+import { emit } from "./output.js";
 
 installNodeCrypto();
 
@@ -83,7 +84,6 @@ function usage(message: string): never {
   process.exit(2);
 }
 
-const print = (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(line)}\n`);
 const say = (message: string) => process.stderr.write(`${message}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const DICTIONARY = fileURLToPath(new URL("../../examples/dictionary/edr.yaml", import.meta.url));
@@ -144,7 +144,7 @@ async function throughput(count: number, options: Options): Promise<void> {
     );
     let seconds = (performance.now() - started) / 1000;
     if (ledger.violations.length > 0) throw new Error(ledger.violations.join("\n"));
-    print({
+    emit({
       bench: "scale.log.adds",
       replicas: count,
       value: Math.round(ledger.adds.size / seconds),
@@ -173,7 +173,7 @@ async function throughput(count: number, options: Options): Promise<void> {
     if (ledger.violations.length > 0) throw new Error(ledger.violations.join("\n"));
     const bytes = [...ledger.batches.values()].reduce((n, b) => n + b.bytes, 0);
     const records = [...ledger.batches.values()].reduce((n, b) => n + b.records, 0);
-    print({
+    emit({
       bench: "scale.telemetry",
       replicas: count,
       value: Number((bytes / seconds / 1e6).toFixed(2)),
@@ -234,14 +234,14 @@ async function failover(options: Options): Promise<void> {
     await fleet.dispose();
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  print({
+  emit({
     bench: "scale.failover.takeover",
     value: median(takeover),
     unit: "ms",
     runs: takeover,
     note: "SIGKILL of the sequencing replica → another holds its lease (median)",
   });
-  print({
+  emit({
     bench: "scale.failover.next_checkpoint",
     value: median(nextCheckpoint),
     unit: "ms",

@@ -29,6 +29,7 @@ import { performance } from "node:perf_hooks";
 import { readDatabase } from "../src/review/sigdb/database.js";
 import { diffDatabases } from "../src/review/sigdb/diff.js";
 import { analyzeDatabase } from "../src/review/sigdb/findings/index.js";
+import { emit, median, progress, round1 } from "./output.js";
 
 interface Options {
   signatures: number;
@@ -49,18 +50,6 @@ function options(argv: string[]): Options {
   }
   return opts;
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-};
-const log = (text: string) => process.stderr.write(`${text}\n`);
-const emit = (figure: Record<string, unknown>) =>
-  process.stdout.write(`${JSON.stringify(figure)}\n`);
-const round1 = (x: number) => Math.round(x * 10) / 10;
 
 /** xorshift32: the same database for the same seed. */
 function random(seed: number): () => number {
@@ -229,10 +218,10 @@ async function main(): Promise<void> {
   if (version.status !== 0) throw new Error("sigtool is not installed (Debian package clamav).");
   const root = mkdtempSync(join(tmpdir(), "bench-sigdb-"));
   try {
-    log(`generating ${opts.signatures} signatures (seed ${opts.seed}) in ${root}…`);
+    progress(`generating ${opts.signatures} signatures (seed ${opts.seed}) in ${root}…`);
     const gen = generate(root, opts.signatures, opts.seed);
     const old = readDatabase(gen.old);
-    log(`previous version parsed: ${old.signatures.length} signatures`);
+    progress(`previous version parsed: ${old.signatures.length} signatures`);
 
     const round = () => {
       const t0 = performance.now();
@@ -260,7 +249,7 @@ async function main(): Promise<void> {
       ours.push(o);
       const t = sigtoolList(gen.next);
       theirs.push(t);
-      log(
+      progress(
         `round ${i + 1}/${opts.rounds}: ours ${o.total.toFixed(0)} ms (parse ${o.parseMs.toFixed(0)}, diff ${o.diffMs.toFixed(0)}, analysis ${o.analysisMs.toFixed(0)}) for ${o.db.signatures.length} signatures, ${o.findings.length} findings; sigtool --list-sigs ${t.ms.toFixed(0)} ms for ${t.names} names`,
       );
     }
@@ -268,7 +257,7 @@ async function main(): Promise<void> {
     const by = new Map<string, number>();
     for (const f of last.findings)
       by.set(`${f.category}/${f.severity}`, (by.get(`${f.category}/${f.severity}`) ?? 0) + 1);
-    log(
+    progress(
       `findings: ${[...by]
         .sort()
         .map(([k, v]) => `${k}=${v}`)

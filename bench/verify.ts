@@ -82,6 +82,7 @@ import {
   verifyRelease,
 } from "../src/verify/index.js";
 import { keys, policyDocument } from "../test/support/parties.js";
+import { median } from "./output.js";
 
 const SIGSTORE = "@sigstore/verify@3.1.1";
 const NOW = new Date("2026-11-23T12:00:00Z");
@@ -433,14 +434,6 @@ function timeIt(fn: () => void, seconds: number): number {
     if (now - start < 50) batch *= 2;
   }
   return ((now - start) * 1000) / calls;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
